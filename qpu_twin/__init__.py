@@ -1,0 +1,44 @@
+"""qpu_twin: a noise-aware digital twin of a quantum processor.
+
+Public API
+----------
+DeviceProfile, load_profile, list_profiles
+    Validated, dated device descriptions (see ``docs/profiles.md``).
+QpuTwinError, ProfileError, CompileError, EngineError, CalibrationError
+    The exception hierarchy.
+"""
+
+__version__ = "0.1.0"
+
+from .errors import (
+    CalibrationError,
+    CompileError,
+    EngineError,
+    ProfileError,
+    ProfileWarning,
+    QpuTwinError,
+)
+from .profiles import (
+    DeviceProfile,
+    Gate,
+    Qubit,
+    list_profiles,
+    load_profile,
+    profile_json_schema,
+)
+
+__all__ = [
+    "__version__",
+    "CalibrationError",
+    "CompileError",
+    "DeviceProfile",
+    "EngineError",
+    "Gate",
+    "ProfileError",
+    "ProfileWarning",
+    "QpuTwinError",
+    "Qubit",
+    "list_profiles",
+    "load_profile",
+    "profile_json_schema",
+]

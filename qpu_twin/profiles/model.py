@@ -1,0 +1,589 @@
+"""The :class:`DeviceProfile`: one validated description of a device at one time.
+
+Conventions (also in ``docs/profiles.md``)
+------------------------------------------
+* Units are in the field names: ``t1_us`` (microseconds), ``duration_ns``
+  (nanoseconds), ``frequency_ghz``, ``zz_khz``.
+* ``Gate.error`` is the **average gate infidelity** 1 - F_avg of the
+  implemented channel with respect to the ideal gate (IBM's ``gate_error``
+  and RB error-per-gate are quoted in this convention). It is at most
+  d/(d+1) (2/3 for one qubit, 4/5 for two).
+* Readout: ``prob_meas1_prep0`` = p(1|0) and ``prob_meas0_prep1`` = p(0|1).
+* ``t1_us=None`` means the device has no energy-relaxation process worth
+  modelling (trapped ions); a superconducting operational qubit must give it.
+* ZZ: ``zz_khz`` is zeta/h = (E11 - E10 - E01 + E00)/h, i.e. the static
+  Hamiltonian term is H/h = (zeta/4) Z(x)Z (IBM's ``zz_*`` properties).
+* Virtual gates (``rz``, ``u1``, ``p``) have zero duration and zero error.
+
+Validation never clips: an unphysical or inconsistent value raises
+:class:`~qpu_twin.errors.ProfileError` naming the device, the qubit or gate,
+the field and the value. Importers that meet such values in real snapshots
+adjust them *explicitly* and record every change in
+``provenance.adjustments``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import datetime
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from ..errors import ProfileError
+from .gates import CONTROL_FLOW, GATE_SPECS, max_average_infidelity
+
+SCHEMA_VERSION = 1
+
+
+def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> ProfileError:
+    """Turn a pydantic ValidationError into a ProfileError naming field and value."""
+    prefix = _entry_label(cls, data)
+    problems = []
+    for err in exc.errors():
+        loc = err.get("loc", ())
+        where = []
+        i = 0
+        while i < len(loc):
+            part = loc[i]
+            if part in ("qubits", "gates") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+                entry = _get(data, part, loc[i + 1])
+                kind = Qubit if part == "qubits" else Gate
+                where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
+                i += 2
+                continue
+            where.append(str(part))
+            i += 1
+        field = ".".join(where) if where else cls.__name__
+        problems.append(f"{prefix}{field}={_short(err.get('input'))}: {err.get('msg', 'invalid')}")
+    if len(problems) == 1:
+        return ProfileError(problems[0], problems)
+    return ProfileError(f"{prefix}invalid {cls.__name__} ({len(problems)} problems):\n  " + "\n  ".join(problems), problems)
+
+
+def _get(data: Any, part: str, idx: int) -> Any:
+    try:
+        return data[part][idx]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _entry_label(cls: type, data: Any, fallback: str = "") -> str:
+    """``"device 'x': "``, ``"qubit 3: "`` or ``"gate cx(0, 1): "`` for error prefixes."""
+    if not isinstance(data, dict):
+        return f"{fallback}: " if fallback else ""
+    name = cls.__name__
+    if name == "DeviceProfile" and data.get("name"):
+        return f"device {data['name']!r}: "
+    if name == "Qubit" and "index" in data:
+        return f"qubit {data['index']}: "
+    if name == "Gate" and "name" in data:
+        qubits = data.get("qubits") or ()
+        try:
+            return f"gate {data['name']}({', '.join(map(str, qubits))}): "
+        except TypeError:
+            return f"gate {data['name']}: "
+    return f"{fallback}: " if fallback else ""
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Frozen(BaseModel):
+    """Frozen, strict base: unknown keys are errors, NaN/inf are rejected.
+
+    Construction errors are :class:`ProfileError` naming the device, the
+    qubit or gate, the field and the value.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, validate_default=True)
+
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _format_validation_error(exc, data, type(self)) from None
+        except ProfileError as exc:  # raised by a nested entry: add the outer context
+            raise _with_context(exc, type(self), data) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any):  # type: ignore[override]
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            raise _format_validation_error(exc, obj, cls) from None
+        except ProfileError as exc:
+            raise _with_context(exc, cls, obj) from None
+
+
+def _with_context(exc: ProfileError, cls: type, data: Any) -> ProfileError:
+    prefix = _entry_label(cls, data)
+    if not prefix or str(exc).startswith(prefix):
+        return exc
+    return ProfileError(prefix + str(exc), [prefix + p for p in exc.problems])
+
+
+class Technology(str, Enum):
+    """Qubit technology of a device."""
+
+    superconducting = "superconducting"
+    trapped_ion = "trapped_ion"
+    neutral_atom = "neutral_atom"
+    spin = "spin"
+    photonic = "photonic"
+    other = "other"
+
+
+Scalar = float | int | str | bool | None
+
+
+class Adjustment(_Frozen):
+    """One explicit change an importer made to a source value.
+
+    ``target`` names the object (``"qubit 8"``, ``"gate cx(3, 5)"``,
+    ``"device"``), ``field`` the profile field, ``source_value`` what the
+    source said and ``value`` what the profile holds instead.
+    """
+
+    target: str
+    field: str
+    source_value: Scalar
+    value: Scalar
+    reason: str
+
+
+class Provenance(_Frozen):
+    """Where a profile's numbers come from and what was done to them."""
+
+    source: str = Field(description="The data source (file, backend, document).")
+    method: str = Field(description="How the profile was obtained (importer, hand-written, fit).")
+    imported_with: str | None = Field(default=None, description="Software and version that built the profile.")
+    references: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    adjustments: tuple[Adjustment, ...] = Field(
+        default=(), description="Every source value the importer changed, with the reason."
+    )
+
+
+class Qubit(_Frozen):
+    """Per-qubit properties. Times in us / ns, frequencies in GHz."""
+
+    index: int
+    operational: bool = True
+    t1_us: float | None = Field(default=None, description="Energy relaxation time T1 (us); None: no T1 process.")
+    t2_us: float | None = Field(default=None, description="Coherence time T2 (Ramsey/echo as the source gives, us).")
+    frequency_ghz: float | None = None
+    anharmonicity_ghz: float | None = None
+    prob_meas1_prep0: float | None = Field(default=None, description="Readout p(1|0).")
+    prob_meas0_prep1: float | None = Field(default=None, description="Readout p(0|1).")
+    readout_duration_ns: float | None = None
+    reset_error: float | None = Field(default=None, description="Probability that reset leaves the qubit in |1>.")
+    reset_duration_ns: float | None = None
+    uncertainty: dict[str, float] = Field(
+        default_factory=dict, description="Standard errors of numeric fields, keyed by field name."
+    )
+
+    @property
+    def readout_error(self) -> float | None:
+        """Mean assignment error (p(1|0) + p(0|1)) / 2."""
+        if self.prob_meas1_prep0 is None or self.prob_meas0_prep1 is None:
+            return None
+        return 0.5 * (self.prob_meas1_prep0 + self.prob_meas0_prep1)
+
+    @property
+    def tphi_us(self) -> float | None:
+        """Pure-dephasing time: 1/Tphi = 1/T2 - 1/(2 T1); None if infinite or unknown."""
+        if self.t2_us is None:
+            return None
+        rate = 1.0 / self.t2_us - (0.5 / self.t1_us if self.t1_us else 0.0)
+        return None if rate <= 0 else 1.0 / rate
+
+
+class Gate(_Frozen):
+    """One native gate on specific qubits. ``error`` is average gate infidelity."""
+
+    name: str
+    qubits: tuple[int, ...]
+    error: float | None = None
+    duration_ns: float | None = None
+    operational: bool = True
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, tuple[int, ...]]:
+        return (self.name, self.qubits)
+
+    @property
+    def label(self) -> str:
+        return f"gate {self.name}({', '.join(map(str, self.qubits))})"
+
+
+class ZZCoupling(_Frozen):
+    """Static ZZ between two qubits: H/h = (zz_khz/4) Z(x)Z."""
+
+    qubits: tuple[int, int]
+    zz_khz: float
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+
+class MeasurementCrosstalk(_Frozen):
+    """Error on a spectator qubit caused by measuring (or resetting) another.
+
+    ``measured=None`` / ``spectator=None`` mean "any qubit": the Quantinuum
+    spec sheet quotes one device-wide mid-circuit-measurement crosstalk error.
+    ``error`` is the probability per measurement event that the spectator
+    suffers an error.
+    """
+
+    measured: int | None = None
+    spectator: int | None = None
+    error: float
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+
+class Crosstalk(_Frozen):
+    zz: tuple[ZZCoupling, ...] = ()
+    measurement: tuple[MeasurementCrosstalk, ...] = ()
+
+
+class DeviceProfile(_Frozen):
+    """An immutable, validated description of one device at one point in time.
+
+    Build one with an importer (:meth:`from_qiskit_backend`,
+    :meth:`from_ibm_properties`, :meth:`from_quantinuum_spec`), load one with
+    :func:`qpu_twin.load_profile`, or write the fields by hand. Any
+    unphysical or inconsistent value raises :class:`~qpu_twin.ProfileError`.
+
+    Examples
+    --------
+    >>> import qpu_twin
+    >>> p = qpu_twin.load_profile("line5")
+    >>> p.num_qubits, p.qubit(0).t1_us
+    (5, 100.0)
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: str
+    vendor: str
+    technology: Technology
+    timestamp: datetime = Field(description="Calibration snapshot time (timezone-aware).")
+    num_qubits: int
+    dt_ns: float | None = Field(default=None, description="Control-electronics sample time (ns), if any.")
+    description: str = ""
+    qubits: tuple[Qubit, ...]
+    gates: tuple[Gate, ...]
+    coupling_map: tuple[tuple[int, int], ...] = Field(
+        default=(), description="Directed edges (control, target) where a two-qubit gate is calibrated."
+    )
+    crosstalk: Crosstalk = Crosstalk()
+    control_flow: tuple[str, ...] = ()
+    provenance: Provenance
+
+    _gate_index: dict = PrivateAttr(default_factory=dict)
+    _edges: frozenset = PrivateAttr(default=frozenset())
+
+    # ------------------------------------------------------------------ validation
+    @model_validator(mode="after")
+    def _validate(self) -> "DeviceProfile":
+        problems = _collect_problems(self)
+        if problems:
+            head = f"device {self.name!r}: " if self.name else ""
+            if len(problems) == 1:
+                msg = head + problems[0]
+            else:
+                msg = f"{head}{len(problems)} problems:\n  " + "\n  ".join(problems)
+            raise ProfileError(msg, [head + p for p in problems])
+        self._gate_index = {g.key: g for g in self.gates}
+        self._edges = frozenset(self.coupling_map)
+        return self
+
+    # ------------------------------------------------------------------ lookups
+    def qubit(self, index: int) -> Qubit:
+        """The :class:`Qubit` with this index."""
+        if not 0 <= index < self.num_qubits:
+            raise ProfileError(f"device {self.name!r}: no qubit {index} (num_qubits={self.num_qubits})")
+        return self.qubits[index]
+
+    def gate(self, name: str, qubits) -> Gate:
+        """The calibrated :class:`Gate` ``name`` on ``qubits`` (order matters for directed gates)."""
+        qubits = tuple(int(q) for q in qubits)
+        g = self._gate_index.get((name, qubits))
+        if g is None and name in GATE_SPECS and GATE_SPECS[name].symmetric and len(qubits) == 2:
+            g = self._gate_index.get((name, qubits[::-1]))
+        if g is None:
+            raise ProfileError(f"device {self.name!r}: no native gate {name!r} on qubits {qubits}")
+        return g
+
+    def has_gate(self, name: str, qubits) -> bool:
+        try:
+            self.gate(name, qubits)
+        except ProfileError:
+            return False
+        return True
+
+    @property
+    def native_gates(self) -> tuple[str, ...]:
+        """Sorted names of the native gates."""
+        return tuple(sorted({g.name for g in self.gates}))
+
+    def gates_named(self, name: str) -> tuple[Gate, ...]:
+        return tuple(g for g in self.gates if g.name == name)
+
+    def is_coupled(self, a: int, b: int) -> bool:
+        """True if (a, b) or (b, a) is a coupling edge."""
+        return (a, b) in self._edges or (b, a) in self._edges
+
+    def zz_khz(self, a: int, b: int) -> float | None:
+        for term in self.crosstalk.zz:
+            if set(term.qubits) == {a, b}:
+                return term.zz_khz
+        return None
+
+    @property
+    def two_qubit_gate_names(self) -> tuple[str, ...]:
+        return tuple(sorted({g.name for g in self.gates if len(g.qubits) == 2}))
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 (first 16 hex digits) of the canonical JSON form: the profile's identity."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ copies
+    def replace(self, **changes: Any) -> "DeviceProfile":
+        """A new, re-validated profile with top-level fields changed."""
+        data = self.to_dict()
+        for key, value in changes.items():
+            data[key] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        return DeviceProfile.model_validate(data)
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible dict (what the YAML/JSON files hold)."""
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DeviceProfile":
+        return cls.model_validate(data)
+
+    def to_yaml(self) -> str:
+        from .io import dump_yaml
+
+        return dump_yaml(self.to_dict())
+
+    def to_json(self, *, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent) + "\n"
+
+    def save(self, path) -> None:
+        """Write to ``path``; the suffix (.yaml/.yml/.json) selects the format."""
+        from .io import save_profile
+
+        save_profile(self, path)
+
+    @classmethod
+    def load(cls, path) -> "DeviceProfile":
+        from .io import read_profile_file
+
+        return read_profile_file(path)
+
+    # ------------------------------------------------------------------ importers
+    @classmethod
+    def from_qiskit_backend(cls, backend, **kwargs: Any) -> "DeviceProfile":
+        """Import any Qiskit ``BackendV2`` with a ``Target`` (see :mod:`.importers.qiskit`)."""
+        from .importers.qiskit import profile_from_qiskit_backend
+
+        return profile_from_qiskit_backend(backend, **kwargs)
+
+    @classmethod
+    def from_ibm_properties(cls, properties: dict, configuration: dict, **kwargs: Any) -> "DeviceProfile":
+        """Import legacy IBM ``backend_properties`` / ``backend_configuration`` dicts."""
+        from .importers.ibm import profile_from_ibm_properties
+
+        return profile_from_ibm_properties(properties, configuration, **kwargs)
+
+    @classmethod
+    def from_quantinuum_spec(cls, machine: str, date: str, **kwargs: Any) -> "DeviceProfile":
+        """Import a Quantinuum machine from its published spec-sheet and emulator rows."""
+        from .importers.quantinuum import profile_from_quantinuum_spec
+
+        return profile_from_quantinuum_spec(machine, date, **kwargs)
+
+    def summary(self) -> dict[str, Any]:
+        """Medians, worst qubits and gates: what ``qpu-twin profile show`` prints."""
+        from .summary import profile_summary
+
+        return profile_summary(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"DeviceProfile(name={self.name!r}, technology={self.technology.value!r}, "
+            f"num_qubits={self.num_qubits}, timestamp={self.timestamp.isoformat()!r}, "
+            f"gates={list(self.native_gates)})"
+        )
+
+    __str__ = __repr__
+
+
+# ---------------------------------------------------------------------------- checks
+def _num(x: float | None) -> bool:
+    return x is not None
+
+
+def _check_prob(problems: list[str], where: str, field: str, value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        problems.append(f"{where}: {field}={value!r} is not a probability in [0, 1]")
+
+
+def _check_uncertainty(problems: list[str], where: str, obj: BaseModel) -> None:
+    fields = type(obj).model_fields
+    for key, value in obj.uncertainty.items():  # type: ignore[attr-defined]
+        ann = fields.get(key)
+        if ann is None or key in ("uncertainty", "index", "operational", "name", "qubits"):
+            problems.append(f"{where}: uncertainty key {key!r} is not a numeric field of {type(obj).__name__}")
+        elif not (math.isfinite(value) and value >= 0):
+            problems.append(f"{where}: uncertainty[{key!r}]={value!r} must be a finite standard error >= 0")
+
+
+def _collect_problems(p: DeviceProfile) -> list[str]:
+    problems: list[str] = []
+    if not p.name.strip():
+        problems.append(f"name={p.name!r} must be a non-empty string")
+    if p.timestamp.tzinfo is None or p.timestamp.utcoffset() is None:
+        problems.append(f"timestamp={p.timestamp.isoformat()!r} must be timezone-aware (e.g. end with +00:00)")
+    if p.num_qubits < 1:
+        problems.append(f"num_qubits={p.num_qubits!r} must be >= 1")
+    if p.dt_ns is not None and p.dt_ns <= 0:
+        problems.append(f"dt_ns={p.dt_ns!r} must be > 0")
+    if len(p.qubits) != p.num_qubits:
+        problems.append(f"num_qubits={p.num_qubits!r} but {len(p.qubits)} qubit entries are given")
+    for name in p.control_flow:
+        if name not in CONTROL_FLOW:
+            problems.append(f"control_flow: unknown instruction {name!r} (known: {sorted(CONTROL_FLOW)})")
+
+    seen: set[int] = set()
+    sc = p.technology == Technology.superconducting
+    for pos, q in enumerate(p.qubits):
+        where = f"qubit {q.index}"
+        if q.index in seen:
+            problems.append(f"{where}: duplicate qubit index {q.index!r}")
+        seen.add(q.index)
+        if q.index != pos:
+            problems.append(f"{where}: index={q.index!r} at position {pos}; qubits must be listed in order 0..n-1")
+        if q.t1_us is not None and q.t1_us <= 0:
+            problems.append(f"{where}: t1_us={q.t1_us!r} must be > 0")
+        if q.t2_us is not None and q.t2_us <= 0:
+            problems.append(f"{where}: t2_us={q.t2_us!r} must be > 0")
+        if q.t1_us is not None and q.t2_us is not None and q.t1_us > 0 and q.t2_us > 2 * q.t1_us:
+            problems.append(
+                f"{where}: t2_us={q.t2_us!r} exceeds 2*t1_us={2 * q.t1_us!r} (T2 <= 2*T1 for any qubit)"
+            )
+        if q.operational:
+            if sc and q.t1_us is None:
+                problems.append(f"{where}: t1_us is missing (required for an operational superconducting qubit)")
+            if q.t2_us is None and sc:
+                problems.append(f"{where}: t2_us is missing (required for an operational superconducting qubit)")
+            for field in ("prob_meas1_prep0", "prob_meas0_prep1", "readout_duration_ns"):
+                if getattr(q, field) is None:
+                    problems.append(f"{where}: {field} is missing (required for an operational qubit)")
+        _check_prob(problems, where, "prob_meas1_prep0", q.prob_meas1_prep0)
+        _check_prob(problems, where, "prob_meas0_prep1", q.prob_meas0_prep1)
+        _check_prob(problems, where, "reset_error", q.reset_error)
+        if q.readout_duration_ns is not None and q.readout_duration_ns <= 0:
+            problems.append(f"{where}: readout_duration_ns={q.readout_duration_ns!r} must be > 0")
+        if q.reset_duration_ns is not None and q.reset_duration_ns < 0:
+            problems.append(f"{where}: reset_duration_ns={q.reset_duration_ns!r} must be >= 0")
+        if q.frequency_ghz is not None and q.frequency_ghz <= 0:
+            problems.append(f"{where}: frequency_ghz={q.frequency_ghz!r} must be > 0")
+        if q.anharmonicity_ghz is not None and q.frequency_ghz is not None:
+            if abs(q.anharmonicity_ghz) >= q.frequency_ghz:
+                problems.append(
+                    f"{where}: anharmonicity_ghz={q.anharmonicity_ghz!r} has magnitude >= "
+                    f"frequency_ghz={q.frequency_ghz!r}"
+                )
+        _check_uncertainty(problems, where, q)
+
+    n = p.num_qubits
+    edges: set[tuple[int, int]] = set()
+    for a, b in p.coupling_map:
+        if not (0 <= a < n and 0 <= b < n):
+            problems.append(f"coupling_map: edge ({a}, {b}) names a qubit outside 0..{n - 1}")
+        elif a == b:
+            problems.append(f"coupling_map: self-loop ({a}, {b})")
+        elif (a, b) in edges:
+            problems.append(f"coupling_map: duplicate edge ({a}, {b})")
+        edges.add((a, b))
+
+    keys: set[tuple[str, tuple[int, ...]]] = set()
+    for g in p.gates:
+        where = g.label
+        spec = GATE_SPECS.get(g.name)
+        if spec is None:
+            problems.append(f"{where}: unknown gate name {g.name!r} (known: {', '.join(sorted(GATE_SPECS))})")
+            continue
+        if g.key in keys:
+            problems.append(f"{where}: duplicate gate entry")
+        keys.add(g.key)
+        if len(g.qubits) != spec.num_qubits:
+            problems.append(f"{where}: qubits={list(g.qubits)} but {g.name!r} acts on {spec.num_qubits} qubit(s)")
+            continue
+        if len(set(g.qubits)) != len(g.qubits):
+            problems.append(f"{where}: qubits={list(g.qubits)} repeats a qubit")
+            continue
+        bad = [q for q in g.qubits if not 0 <= q < n]
+        if bad:
+            problems.append(f"{where}: qubit(s) {bad} outside 0..{n - 1}")
+            continue
+        if g.duration_ns is None:
+            problems.append(f"{where}: duration_ns is missing")
+        elif g.duration_ns < 0:
+            problems.append(f"{where}: duration_ns={g.duration_ns!r} must be >= 0")
+        elif spec.virtual and g.duration_ns != 0:
+            problems.append(f"{where}: duration_ns={g.duration_ns!r} but {g.name!r} is a virtual gate (must be 0)")
+        elif not spec.virtual and g.duration_ns == 0:
+            problems.append(f"{where}: duration_ns=0 for a physical (non-virtual) gate")
+        if g.error is None:
+            if g.operational:
+                problems.append(f"{where}: error is missing (required for an operational gate)")
+        else:
+            emax = max_average_infidelity(spec.num_qubits)
+            if not 0.0 <= g.error <= emax:
+                problems.append(
+                    f"{where}: error={g.error!r} outside [0, {emax:.4g}] (average gate infidelity of a "
+                    f"{spec.num_qubits}-qubit channel is at most d/(d+1))"
+                )
+            elif spec.virtual and g.error != 0:
+                problems.append(f"{where}: error={g.error!r} but {g.name!r} is a virtual gate (must be 0)")
+        if spec.num_qubits == 2:
+            a, b = g.qubits
+            if (a, b) not in edges and not (spec.symmetric and (b, a) in edges):
+                problems.append(f"{where}: pair ({a}, {b}) is not in the coupling_map")
+        _check_uncertainty(problems, where, g)
+
+    zz_seen: set[frozenset[int]] = set()
+    for t in p.crosstalk.zz:
+        a, b = t.qubits
+        where = f"crosstalk.zz {tuple(t.qubits)}"
+        if not (0 <= a < n and 0 <= b < n) or a == b:
+            problems.append(f"{where}: qubits must be two distinct qubits in 0..{n - 1}")
+            continue
+        key = frozenset((a, b))
+        if key in zz_seen:
+            problems.append(f"{where}: duplicate ZZ entry for this pair")
+        zz_seen.add(key)
+        _check_uncertainty(problems, where, t)
+    for t in p.crosstalk.measurement:
+        where = f"crosstalk.measurement (measured={t.measured}, spectator={t.spectator})"
+        for field in ("measured", "spectator"):
+            v = getattr(t, field)
+            if v is not None and not 0 <= v < n:
+                problems.append(f"{where}: {field}={v!r} outside 0..{n - 1}")
+        if t.measured is not None and t.measured == t.spectator:
+            problems.append(f"{where}: measured and spectator are the same qubit")
+        _check_prob(problems, where, "error", t.error)
+        _check_uncertainty(problems, where, t)
+    return problems
