@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 from .errors import (
     CalibrationError,
     CompileError,
+    DecoherenceWarning,
     EngineError,
     ProfileError,
     ProfileWarning,
@@ -27,10 +28,19 @@ from .profiles import (
     profile_json_schema,
 )
 
+from .interop.aer import to_aer_noise_model  # noqa: E402
+from .noise.options import NoiseOptions  # noqa: E402
+from .twin import Result, Twin  # noqa: E402
+
 __all__ = [
     "__version__",
+    "NoiseOptions",
+    "Result",
+    "Twin",
+    "to_aer_noise_model",
     "CalibrationError",
     "CompileError",
+    "DecoherenceWarning",
     "DeviceProfile",
     "EngineError",
     "Gate",

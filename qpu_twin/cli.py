@@ -7,6 +7,7 @@ Subcommands::
     qpu-twin profile validate PATH
     qpu-twin profile import (--qiskit-fake NAME | --ibm-json FILE | --quantinuum MACHINE --date D) -o PATH
     qpu-twin profile schema
+    qpu-twin run FILE.qasm --profile NAME [--shots N] [--seed S] [--exact] [--json] [--plot out.png]
 
 Exit status: 0 on success, 1 when a profile is invalid or an input is bad
 (the message names the field and value), 2 on wrong usage.
@@ -137,6 +138,57 @@ def _cmd_profile_schema(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- run
+def _cmd_run(args) -> int:
+    from .twin import Twin
+
+    if args.shots is not None and args.shots < 1:
+        raise QpuTwinError(f"--shots {args.shots}: must be a positive integer")
+    shots = None if args.exact else (args.shots or 4000)
+    twin = Twin(args.profile, noise=args.noise, engine=args.engine)
+    res = twin.run(args.file, shots=shots, seed=args.seed, transpile=not args.no_transpile)
+    probs = res.probabilities
+    if args.json:
+        out = {
+            "profile": twin.profile.name,
+            "profile_timestamp": twin.profile.timestamp.isoformat(),
+            "noise": res.metadata["noise"],
+            "engine": res.engine,
+            "shots": shots,
+            "seed": args.seed,
+            "active_qubits": res.metadata["active_qubits"],
+            "probabilities": probs,
+            "counts": res.counts,
+            "timings_s": res.metadata["timings"],
+        }
+        print(json.dumps(out, indent=1))
+    else:
+        print(f"{args.file} on {twin.profile.name} ({twin.profile.timestamp.date()}), noise={twin.noise.level}, "
+              f"engine={res.engine}, active qubits {res.metadata['active_qubits']}, "
+              f"{res.metadata['timings']['total_s']:.3g} s")
+        top = sorted(probs.items(), key=lambda kv: -kv[1])[: args.top]
+        rows = [[k, f"{v:.6f}"] + ([res.counts.get(k, 0)] if res.counts else []) for k, v in top]
+        headers = ["outcome", "exact probability"] + ([f"counts ({shots} shots, seed {args.seed})"] if res.counts else [])
+        print(tabulate(rows, headers=headers))
+        if len(probs) > args.top:
+            print(f"... {len(probs) - args.top} more outcomes (total probability "
+                  f"{sum(v for k, v in probs.items() if k not in dict(top)):.3g})")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .viz import plot_distributions
+
+        dists = {"twin (exact)": probs}
+        if res.counts:
+            dists["twin (sampled)"] = res.counts
+        fig = plot_distributions(dists, title=f"{args.file} on {twin.profile.name}")
+        fig.savefig(args.plot, dpi=120)
+        if not args.json:
+            print(f"plot written to {args.plot}")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -167,6 +219,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_profile_import)
     p = psub.add_parser("schema", help="print the JSON Schema of profile files")
     p.set_defaults(func=_cmd_profile_schema)
+
+    p = sub.add_parser("run", help="run an OpenQASM 2/3 circuit on a device profile")
+    p.add_argument("file", help="OpenQASM 2 or 3 file")
+    p.add_argument("--profile", required=True, help="shipped profile name or profile file")
+    p.add_argument("--shots", type=int, help="number of sampled shots (default 4000)")
+    p.add_argument("--seed", type=int, help="seed for transpiler and sampling (reproducible runs)")
+    p.add_argument("--exact", action="store_true", help="print only the exact distribution (no sampling)")
+    p.add_argument("--noise", default="lindblad", choices=["lindblad", "aer", "ideal"], help="noise level")
+    p.add_argument("--engine", default="auto", help="simulation engine (default: auto)")
+    p.add_argument("--no-transpile", action="store_true", help="the circuit is already native and physical")
+    p.add_argument("--top", type=int, default=16, help="outcomes to print (default 16)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--plot", metavar="PNG", help="save a bar chart of the distribution")
+    p.set_defaults(func=_cmd_run)
     return parser
 
 
@@ -178,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QpuTwinError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `qpu-twin profile list | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,3 +40,7 @@ class CalibrationError(QpuTwinError):
 
 class ProfileWarning(UserWarning):
     """An importer adjusted a source value (recorded in the profile's provenance)."""
+
+
+class DecoherenceWarning(UserWarning):
+    """A gate's decoherence alone exceeds its stated error: the twin uses decoherence only."""

@@ -26,3 +26,25 @@ def _line5_dict():
 def line5_dict(_line5_dict):
     """A fresh, mutable dict of the valid line5 profile."""
     return copy.deepcopy(_line5_dict)
+
+
+@pytest.fixture(scope="session")
+def near_ideal_line5():
+    """line5 with (almost) instantaneous, error-free 1q gates and no ZZ: analytic idle physics.
+
+    1q gates last 1e-3 ns (their decoherence is ~1e-8) and state error 0, so
+    the twin uses decoherence only for them; readout is switched off in the
+    tests via the noise options.
+    """
+    from qpu_twin import load_profile
+
+    d = load_profile("line5").to_dict()
+    for g in d["gates"]:
+        if g["name"] in ("sx", "x", "id"):
+            g["duration_ns"] = 1e-3
+            g["error"] = 0.0
+    d["crosstalk"] = {}
+    d["name"] = "line5_near_ideal"
+    from qpu_twin import DeviceProfile
+
+    return DeviceProfile.model_validate(d)

@@ -117,3 +117,40 @@ def test_console_script_is_installed():
     assert exe, "the qpu-twin console script is not on PATH (is the package installed?)"
     r = subprocess.run([exe, "profile", "show", "line5", "--json"], capture_output=True, text=True)
     assert r.returncode == 0 and json.loads(r.stdout)["num_qubits"] == 5
+
+
+# ---------------------------------------------------------------- run
+def test_run_text(capsys, repo_root):
+    code, out, _ = run(capsys, "run", str(repo_root / "examples" / "ghz.qasm"), "--profile", "line5",
+                       "--shots", "500", "--seed", "3")
+    assert code == 0 and "000" in out and "111" in out and "counts (500 shots, seed 3)" in out
+
+
+def test_run_json_exact_matches_api(capsys, repo_root):
+    from qpu_twin import Twin
+
+    path = str(repo_root / "examples" / "ghz.qasm")
+    code, out, _ = run(capsys, "run", path, "--profile", "line5", "--exact", "--json", "--seed", "5")
+    data = json.loads(out)
+    assert code == 0 and data["counts"] is None
+    ref = Twin("line5").run(path, seed=5).probabilities
+    assert data["probabilities"] == pytest.approx(ref, abs=1e-15)
+
+
+def test_run_plot(capsys, repo_root, tmp_path):
+    png = tmp_path / "d.png"
+    code, _, _ = run(capsys, "run", str(repo_root / "examples" / "ghz.qasm"), "--profile", "line5",
+                     "--seed", "1", "--plot", str(png))
+    assert code == 0 and png.stat().st_size > 1000
+
+
+def test_run_bad_qasm(capsys, tmp_path):
+    bad = tmp_path / "bad.qasm"
+    bad.write_text("OPENQASM 2.0;\nqreg q[2];\nh q[0];\n")
+    code, _, err = run(capsys, "run", str(bad), "--profile", "line5")
+    assert code == 1 and "malformed OpenQASM" in err
+
+
+def test_run_bad_shots(capsys, repo_root):
+    code, _, err = run(capsys, "run", str(repo_root / "examples" / "ghz.qasm"), "--profile", "line5", "--shots", "0")
+    assert code == 1 and "--shots 0" in err

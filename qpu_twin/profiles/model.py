@@ -286,6 +286,7 @@ class DeviceProfile(_Frozen):
 
     _gate_index: dict = PrivateAttr(default_factory=dict)
     _edges: frozenset = PrivateAttr(default=frozenset())
+    _fingerprint: str | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------------ validation
     @model_validator(mode="after")
@@ -351,8 +352,10 @@ class DeviceProfile(_Frozen):
     @property
     def fingerprint(self) -> str:
         """SHA-256 (first 16 hex digits) of the canonical JSON form: the profile's identity."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        if self._fingerprint is None:
+            text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+            self._fingerprint = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self._fingerprint
 
     # ------------------------------------------------------------------ copies
     def replace(self, **changes: Any) -> "DeviceProfile":

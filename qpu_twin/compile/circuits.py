@@ -1,0 +1,141 @@
+"""Loading circuits (QuantumCircuit, OpenQASM 2/3 file or text) and compiling
+them onto a device: transpilation against the profile's Target, or validation
+of an already native, physical circuit (``transpile=False``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qiskit import QuantumCircuit
+from qiskit import transpile as qiskit_transpile
+from qiskit.circuit import ControlFlowOp, IfElseOp
+
+from ..errors import CompileError
+from ..profiles.model import DeviceProfile
+from .target import cached_target
+
+#: Instructions that are not gates and that every device supports.
+STRUCTURAL = frozenset({"measure", "reset", "delay", "barrier"})
+
+
+def load_circuit(source) -> QuantumCircuit:
+    """A ``QuantumCircuit`` from a circuit, an OpenQASM 2/3 file path, or OpenQASM text.
+
+    The OpenQASM version is read from the ``OPENQASM`` header. Parse errors
+    become :class:`~qpu_twin.CompileError` naming the file and the parser's message.
+    """
+    if isinstance(source, QuantumCircuit):
+        return source
+    text, where = None, "<string>"
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "OPENQASM" not in source):
+        path = Path(source)
+        if not path.is_file():
+            raise CompileError(f"circuit file {str(path)!r} does not exist")
+        text, where = path.read_text(encoding="utf-8"), str(path)
+    elif isinstance(source, str):
+        text = source
+    else:
+        raise CompileError(f"cannot load a circuit from {type(source).__name__} (use a QuantumCircuit or OpenQASM)")
+    header = text.lstrip().split(";", 1)[0].replace("\n", " ").strip()
+    try:
+        if header.startswith("OPENQASM 3"):
+            from qiskit import qasm3
+
+            return qasm3.loads(text)
+        from qiskit import qasm2
+
+        return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+    except Exception as exc:  # qasm2.QASM2ParseError, qasm3.QASM3ImporterError, ...
+        raise CompileError(f"{where}: malformed OpenQASM ({header[:20] or 'no header'}): {exc}") from None
+
+
+def _iter_ops(circuit: QuantumCircuit, qmap: list[int]):
+    """Yield (instruction, physical qubits) recursively through control flow."""
+    for inst in circuit.data:
+        qubits = [qmap[circuit.find_bit(q).index] for q in inst.qubits]
+        yield inst, qubits
+        if isinstance(inst.operation, ControlFlowOp):
+            for block in inst.operation.blocks:
+                yield from _iter_ops(block, qubits)
+
+
+def check_native(circuit: QuantumCircuit, profile: DeviceProfile) -> None:
+    """Raise :class:`CompileError` unless ``circuit`` is native and physical on ``profile``.
+
+    Circuit qubit i is device qubit i; every gate must be a calibrated,
+    operational native gate on exactly those (coupled) qubits.
+    """
+    if circuit.num_qubits > profile.num_qubits:
+        raise CompileError(
+            f"circuit has {circuit.num_qubits} qubits but {profile.name} has {profile.num_qubits} "
+            f"(with transpile=False circuit qubit i is device qubit i)"
+        )
+    native = set(profile.native_gates)
+    for inst, qubits in _iter_ops(circuit, list(range(circuit.num_qubits))):
+        name = inst.operation.name
+        if name in STRUCTURAL:
+            if name in ("measure", "reset"):
+                q = profile.qubit(qubits[0])
+                if not q.operational:
+                    raise CompileError(f"{name} on qubit {qubits[0]}: qubit is marked non-operational in {profile.name}")
+            continue
+        if isinstance(inst.operation, IfElseOp):
+            if "if_else" not in profile.control_flow:
+                raise CompileError(f"if_else: {profile.name} does not declare classical feed-forward (control_flow)")
+            continue
+        if isinstance(inst.operation, ControlFlowOp):
+            raise CompileError(f"{name}: unsupported control flow (only if_else is simulated)")
+        if name not in native:
+            raise CompileError(
+                f"gate {name!r} on qubits {tuple(qubits)} is not a native gate of {profile.name} "
+                f"(native: {', '.join(sorted(native))}); use transpile=True"
+            )
+        if len(qubits) == 2 and not profile.is_coupled(*qubits):
+            raise CompileError(
+                f"gate {name!r} on qubits {tuple(qubits)}: the pair is not coupled on {profile.name}; use transpile=True"
+            )
+        if not profile.has_gate(name, qubits):
+            raise CompileError(f"gate {name!r} is not calibrated on qubits {tuple(qubits)} of {profile.name}")
+        gate = profile.gate(name, qubits)
+        if not gate.operational:
+            why = [a.reason for a in profile.provenance.adjustments if a.target == gate.label]
+            raise CompileError(
+                f"{gate.label} is marked non-operational in {profile.name}" + (f" ({why[0]})" if why else "")
+            )
+        dead = [q for q in qubits if not profile.qubit(q).operational]
+        if dead:
+            raise CompileError(f"gate {name!r} on qubits {tuple(qubits)}: qubit(s) {dead} non-operational in {profile.name}")
+
+
+def compile_circuit(
+    circuit,
+    profile: DeviceProfile,
+    *,
+    transpile: bool = True,
+    seed: int | None = None,
+    optimization_level: int | None = None,
+) -> QuantumCircuit:
+    """The physical, native circuit that will be simulated.
+
+    With ``transpile=True`` Qiskit's transpiler maps the circuit onto the
+    profile's Target (error-aware layout and routing, native-gate
+    translation); ``seed`` fixes its stochastic passes. With
+    ``transpile=False`` the circuit is validated (:func:`check_native`) and
+    used exactly as it is.
+    """
+    qc = load_circuit(circuit)
+    if not transpile:
+        check_native(qc, profile)
+        return qc
+    operational = sum(q.operational for q in profile.qubits)
+    if qc.num_qubits > operational:
+        raise CompileError(
+            f"circuit needs {qc.num_qubits} qubits but {profile.name} has {operational} operational qubits"
+        )
+    kwargs = {"seed_transpiler": seed}
+    if optimization_level is not None:
+        kwargs["optimization_level"] = optimization_level
+    try:
+        return qiskit_transpile(qc, target=cached_target(profile), **kwargs)
+    except Exception as exc:  # TranspilerError and friends
+        raise CompileError(f"transpiling {qc.name!r} onto {profile.name} failed: {exc}") from None

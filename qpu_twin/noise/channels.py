@@ -1,0 +1,148 @@
+"""Small-channel algebra in the engine's convention.
+
+Convention (used by every map the twin builds and every engine kernel):
+
+* Operators on k qubits are 2^k x 2^k matrices in Qiskit's little-endian
+  order (local qubit j is bit j of the basis index).
+* A channel is its **row-major** superoperator S (4^k x 4^k): with
+  vec(rho)[r * 2^k + c] = rho[r, c], vec(E(rho)) = S vec(rho). For Kraus
+  operators S = sum_K K (x) conj(K). (Qiskit's ``SuperOp`` and QuTiP use
+  column stacking; :func:`to_qiskit_superop` / :func:`from_column_stacked`
+  convert.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def swap_vec_order(s: np.ndarray) -> np.ndarray:
+    """Convert a superoperator between row- and column-stacking (an involution)."""
+    d2 = s.shape[0]
+    d = int(round(np.sqrt(d2)))
+    t = s.reshape(d, d, d, d)  # (r, c, r', c') -> (c, r, c', r')
+    return np.ascontiguousarray(t.transpose(1, 0, 3, 2).reshape(d2, d2))
+
+
+from_column_stacked = swap_vec_order
+
+
+def unitary_superop(u: np.ndarray) -> np.ndarray:
+    u = np.asarray(u, dtype=complex)
+    return np.kron(u, u.conj())
+
+
+def kraus_superop(kraus) -> np.ndarray:
+    return sum(np.kron(k, np.conj(k)) for k in kraus)
+
+
+def apply_superop(s: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    d = rho.shape[0]
+    return (s @ rho.reshape(-1)).reshape(d, d)
+
+
+def choi(s: np.ndarray) -> np.ndarray:
+    """Choi matrix sum_ij |i><j| (x) E(|i><j|) (input factor first)."""
+    d = int(round(np.sqrt(s.shape[0])))
+    t = s.reshape(d, d, d, d)  # [r', c', r, c]: E(|r><c|)[r', c']
+    return np.ascontiguousarray(t.transpose(2, 0, 3, 1).reshape(d * d, d * d))
+
+
+def is_cptp(s: np.ndarray, *, atol: float = 1e-10) -> tuple[bool, float, float]:
+    """(is CPTP, min Choi eigenvalue, trace-preservation defect)."""
+    d = int(round(np.sqrt(s.shape[0])))
+    c = choi(s)
+    herm = 0.5 * (c + c.conj().T)
+    min_eig = float(np.linalg.eigvalsh(herm).min())
+    # trace preservation: Tr_out(Choi) = I_in
+    t = c.reshape(d, d, d, d)
+    tr_out = np.einsum("iaja->ij", t)
+    defect = float(np.abs(tr_out - np.eye(d)).max())
+    return (min_eig >= -atol and defect <= atol), min_eig, defect
+
+
+def process_fidelity(s: np.ndarray, u: np.ndarray) -> float:
+    """Process (entanglement) fidelity of channel ``s`` with unitary ``u``."""
+    d = u.shape[0]
+    su = unitary_superop(u)
+    return float(np.real(np.trace(su.conj().T @ s)) / d**2)
+
+
+def average_gate_fidelity(s: np.ndarray, u: np.ndarray) -> float:
+    """F_avg = (d F_pro + 1) / (d + 1)."""
+    d = u.shape[0]
+    return (d * process_fidelity(s, u) + 1) / (d + 1)
+
+
+def depolarizing_superop(p: float, num_qubits: int) -> np.ndarray:
+    """rho -> (1 - p) rho + p Tr(rho) I/d."""
+    d = 2**num_qubits
+    ident = np.eye(d * d, dtype=complex)
+    vec_i = np.eye(d, dtype=complex).reshape(-1)
+    full = np.outer(vec_i, vec_i) / d  # vec(I/d) vec(I)^T: rho -> Tr(rho) I/d
+    return (1 - p) * ident + p * full
+
+
+def relaxation_superop(duration_ns: float, t1_us: float | None, t2_us: float | None) -> np.ndarray:
+    """Exact one-qubit T1/T2 channel for ``duration_ns`` (zero temperature).
+
+    Solution of the Lindblad equation with L1 = sqrt(1/T1) sigma_- and
+    Lphi = sqrt(1/(2 Tphi)) Z: populations relax as exp(-t/T1), coherences
+    decay as exp(-t/T2). ``None`` means no such process.
+    """
+    t = duration_ns * 1e-3  # us
+    gamma = 0.0 if t1_us is None else -np.expm1(-t / t1_us)
+    coh = 1.0 if t2_us is None else np.exp(-t / t2_us)
+    s = np.zeros((4, 4), dtype=complex)
+    s[0, 0] = 1.0
+    s[0, 3] = gamma
+    s[3, 3] = 1.0 - gamma
+    s[1, 1] = coh
+    s[2, 2] = coh
+    return s
+
+
+def reset_superop(error: float = 0.0) -> np.ndarray:
+    """rho -> Tr(rho) ((1 - e)|0><0| + e|1><1|)."""
+    s = np.zeros((4, 4), dtype=complex)
+    s[0, 0] = s[0, 3] = 1.0 - error
+    s[3, 0] = s[3, 3] = error
+    return s
+
+
+def embed_superop(s: np.ndarray, positions: list[int], k: int) -> np.ndarray:
+    """Embed a superop acting on local qubits ``positions`` of a k-qubit block.
+
+    ``positions[j]`` is the block qubit that the op's qubit j is. Returns the
+    4^k x 4^k row-major superop on the block.
+    """
+    m = len(positions)
+    if m == k and list(positions) == list(range(k)):
+        return s
+    d_k = 2**k
+    # tensor indices of s: (r'_ops..., c'_ops..., r_ops..., c_ops...), each op index big-endian by qubit
+    t = s.reshape([2] * (4 * m))
+    # build the block superop via einsum over an identity on the other qubits
+    others = [q for q in range(k) if q not in positions]
+    # axis labels: block row out/in, col out/in per qubit
+    # row index of a k-qubit operator in big-endian axis order: qubit k-1 ... 0
+    def ax(kind, q):
+        return {"ro": 0, "co": 1, "ri": 2, "ci": 3}[kind] * k + q
+
+    op_axes = []
+    for kind in ("ro", "co", "ri", "ci"):
+        op_axes += [ax(kind, positions[j]) for j in reversed(range(m))]
+    eye = np.eye(2)
+    operands = [t, op_axes]
+    for q in others:
+        operands += [eye, [ax("ro", q), ax("ri", q)], eye, [ax("co", q), ax("ci", q)]]
+    out_axes = []
+    for kind in ("ro", "co", "ri", "ci"):
+        out_axes += [ax(kind, q) for q in reversed(range(k))]
+    res = np.einsum(*operands, out_axes, optimize=True)
+    return np.ascontiguousarray(res.reshape(d_k * d_k, d_k * d_k))
+
+
+def kron_superops(s_a: np.ndarray, s_b: np.ndarray) -> np.ndarray:
+    """Superop of (channel a on local qubit 0) (x) (channel b on local qubit 1)."""
+    return embed_superop(s_a, [0], 2) @ embed_superop(s_b, [1], 2)

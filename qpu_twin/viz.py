@@ -1,0 +1,40 @@
+"""Matplotlib plots of outcome distributions."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+
+def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 16, ax=None, title: str | None = None):
+    """Grouped bar chart of several distributions (label -> {bitstring: probability}).
+
+    Counts are normalised. The ``top`` outcomes by maximum probability over all
+    distributions are shown; the rest is summed into "other". Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    norm = {}
+    for label, d in dists.items():
+        total = float(sum(d.values())) or 1.0
+        norm[label] = {k: v / total for k, v in d.items()}
+    keys = sorted({k for d in norm.values() for k in d}, key=lambda k: -max(d.get(k, 0.0) for d in norm.values()))
+    shown = sorted(keys[:top])
+    rest = keys[top:]
+    labels = shown + (["other"] if rest else [])
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(labels) * max(1, len(norm)) / 1.5), 3.5))
+    else:
+        fig = ax.figure
+    width = 0.8 / max(1, len(norm))
+    x = np.arange(len(labels))
+    for i, (label, d) in enumerate(norm.items()):
+        vals = [d.get(k, 0.0) for k in shown] + ([sum(d.get(k, 0.0) for k in rest)] if rest else [])
+        ax.bar(x + (i - (len(norm) - 1) / 2) * width, vals, width, label=label)
+    ax.set_xticks(x, labels, rotation=60, fontsize=8)
+    ax.set_ylabel("probability")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig

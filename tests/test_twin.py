@@ -1,0 +1,167 @@
+"""Twin API: results, seeds, metadata, inspection, and clear errors on bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+
+from qpu_twin import CompileError, EngineError, QpuTwinError, Twin
+
+
+def bell():
+    qc = QuantumCircuit(2, 2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc
+
+
+def test_result_fields_and_metadata():
+    twin = Twin("line5")
+    res = twin.run(bell(), shots=2000, seed=11)
+    assert abs(sum(res.probabilities.values()) - 1) < 1e-12
+    assert sum(res.counts.values()) == 2000
+    m = res.metadata
+    assert m["profile"] == "line5" and m["profile_fingerprint"] == twin.profile.fingerprint
+    assert m["noise"]["level"] == "lindblad" and res.engine == "density_matrix"
+    assert isinstance(m["compiled_circuit"], QuantumCircuit)
+    assert set(m["compiled_circuit"].count_ops()) <= {"rz", "sx", "x", "cx", "measure", "barrier", "id"}
+    assert len(m["active_qubits"]) == 2
+
+
+def test_counts_shot_noise():
+    """Sampled counts agree with the exact probabilities within 5 binomial sigma."""
+    res = Twin("line5").run(bell(), shots=20_000, seed=3)
+    for k, p in res.probabilities.items():
+        sigma = np.sqrt(p * (1 - p) / 20_000)
+        assert abs(res.counts.get(k, 0) / 20_000 - p) <= 5 * sigma + 1e-12
+
+
+def test_seed_reproducibility():
+    twin = Twin("ibm_hanoi")
+    a = twin.run(bell(), shots=500, seed=42)
+    b = Twin("ibm_hanoi").run(bell(), shots=500, seed=42)
+    assert a.counts == b.counts and a.probabilities == b.probabilities
+    assert a.metadata["compiled_circuit"] == b.metadata["compiled_circuit"]
+    c = twin.run(bell(), shots=500, seed=43)
+    assert c.counts != a.counts
+    g = twin.run(bell(), shots=500, seed=np.random.default_rng(5))
+    assert sum(g.counts.values()) == 500
+
+
+def test_list_input_gives_list():
+    res = Twin("line5").run([bell(), bell()], seed=1)
+    assert isinstance(res, list) and len(res) == 2
+
+
+def test_ideal_bell_and_ghz_exact():
+    twin = Twin("line5", noise="ideal")
+    assert twin.run(bell()).probabilities == pytest.approx({"00": 0.5, "11": 0.5}, abs=1e-12)
+    qc = QuantumCircuit(4, 4)
+    qc.h(0)
+    for i in range(3):
+        qc.cx(i, i + 1)
+    qc.measure(range(4), range(4))
+    p = twin.run(qc, seed=1).probabilities
+    assert p.get("0000", 0) == pytest.approx(0.5, abs=1e-12) and p.get("1111", 0) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_noise_options_and_ablation():
+    twin = Twin("line5")
+    full = twin.run(bell(), seed=2).probabilities
+    no_ro = twin.run(bell(), seed=2, noise={"level": "lindblad", "readout": False}).probabilities
+    assert no_ro["00"] + no_ro["11"] > full["00"] + full["11"]  # readout errors cost fidelity
+    with pytest.raises(QpuTwinError, match="unknown"):
+        Twin("line5", noise={"level": "lindblad", "colour": True})
+    with pytest.raises(QpuTwinError, match="noise level='quantum'"):
+        Twin("line5", noise="quantum")
+
+
+def test_noise_map_forms():
+    twin = Twin("line5")
+    from qiskit.quantum_info import Choi, Kraus, SuperOp, average_gate_fidelity
+    from qiskit.circuit.library import CXGate
+
+    sup = twin.noise_map("cx", (0, 1))
+    assert isinstance(sup, SuperOp) and sup.is_cptp()
+    assert isinstance(twin.noise_map("cx", (0, 1), form="kraus"), Kraus)
+    assert isinstance(twin.noise_map("sx", (2,), form="choi"), Choi)
+    # independent fidelity computation by Qiskit against the ideal CX
+    assert 1 - average_gate_fidelity(sup, CXGate()) == pytest.approx(0.01, abs=1e-9)
+    idle = twin.noise_map("idle", (0,), duration_ns=1000.0)
+    assert idle.is_cptp()
+    with pytest.raises(QpuTwinError, match="duration_ns"):
+        twin.noise_map("idle", (0,))
+
+
+def test_qasm_file_input(tmp_path):
+    f = tmp_path / "bell.qasm"
+    f.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n')
+    res = Twin("line5", noise="ideal").run(str(f), seed=1)
+    assert res.probabilities == pytest.approx({"00": 0.5, "11": 0.5}, abs=1e-12)
+    f3 = tmp_path / "bell3.qasm"
+    f3.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\ncx q[0], q[1];\nc = measure q;\n')
+    res3 = Twin("line5", noise="ideal").run(f3, seed=1)
+    assert res3.probabilities == pytest.approx({"00": 0.5, "11": 0.5}, abs=1e-12)
+
+
+# ---------------------------------------------------------------- bad input (must-show #5)
+def test_non_native_gate_without_transpile():
+    with pytest.raises(CompileError, match=r"gate 'h' on qubits \(0,\) is not a native gate of line5"):
+        Twin("line5").run(bell(), transpile=False)
+
+
+def test_uncoupled_pair_without_transpile():
+    qc = QuantumCircuit(5, 2)
+    qc.x(0)
+    qc.cx(0, 3)
+    qc.measure([0, 3], [0, 1])
+    with pytest.raises(CompileError, match=r"'cx' on qubits \(0, 3\): the pair is not coupled on line5"):
+        Twin("line5").run(qc, transpile=False)
+
+
+def test_too_many_qubits_for_memory():
+    """A 27-qubit GHZ on ibm_hanoi: refused with a clear error before any allocation."""
+    qc = QuantumCircuit(27, 27)
+    qc.h(0)
+    for i in range(26):
+        qc.cx(i, i + 1)
+    qc.measure(range(27), range(27))
+    with pytest.raises(EngineError, match=r"27 active qubits need .* GiB"):
+        Twin("ibm_hanoi", engine="density_matrix").run(qc, seed=1)
+
+
+def test_memory_limit_option():
+    qc = QuantumCircuit(3, 3)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.cx(1, 2)
+    qc.measure(range(3), range(3))
+    with pytest.raises(EngineError, match="limit"):
+        Twin("line5", max_memory_bytes=100).run(qc, seed=1)
+
+
+def test_malformed_qasm(tmp_path):
+    f = tmp_path / "bad.qasm"
+    f.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0]\ncx q[0],q[1];\n')
+    with pytest.raises(CompileError, match="bad.qasm: malformed OpenQASM"):
+        Twin("line5").run(str(f))
+
+
+def test_missing_qasm_file():
+    with pytest.raises(CompileError, match="does not exist"):
+        Twin("line5").run("no_such_file.qasm")
+
+
+def test_circuit_larger_than_device():
+    qc = QuantumCircuit(6, 6)
+    qc.h(range(6))
+    qc.measure(range(6), range(6))
+    with pytest.raises(CompileError, match="needs 6 qubits but line5 has 5"):
+        Twin("line5").run(qc)
+
+
+def test_bad_shots():
+    with pytest.raises(QpuTwinError, match="shots=0"):
+        Twin("line5").run(bell(), shots=0)
