@@ -189,6 +189,24 @@ class Twin:
             return Choi(sup)
         raise QpuTwinError(f"form={form!r}: use 'superop', 'kraus', 'choi' or 'matrix'")
 
+    def density_matrix(self, circuit, *, transpile: bool = True, seed=None, noise=None):
+        """The exact noisy state of the active qubits before the terminal measurements.
+
+        Returns ``(state, active_qubits)``: a Qiskit ``DensityMatrix`` whose qubit
+        i is physical qubit ``active_qubits[i]``. Readout errors are not in it
+        (they act on the recorded bits); mid-circuit measurement branches are summed.
+        """
+        from qiskit.quantum_info import DensityMatrix
+
+        ss = _seed_sequence(seed)
+        transpile_seed = int(ss.generate_state(1)[0] % (2**31))
+        sched = schedule_circuit(self.compile(circuit, transpile=transpile, seed=transpile_seed), self.profile,
+                                 method=self.scheduling)
+        eng = get_engine("density_matrix", max_memory_bytes=self.max_memory_bytes, save_state=True)
+        eng.check_size(sched.num_active, mid_circuit_measurements=_has_mid_circuit_measurement(sched))
+        out = eng.run(self.builder(noise).program(sched))
+        return DensityMatrix(out.metadata["final_state"]), list(sched.active_qubits)
+
     def _engine_for(self, n_active: int, engine: str | None) -> str:
         name = engine or self.engine
         if name == "auto":
@@ -233,7 +251,7 @@ class Twin:
         children = ss.spawn(len(items))
         if progress is None:
             progress = len(items) >= 3 and sys.stderr.isatty()
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         results = []
         for circ, child in tqdm(list(zip(items, children)), desc=f"twin {self.profile.name}", disable=not progress):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Mapping
 
 
-def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 16, ax=None, title: str | None = None):
+def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 16, ax=None, title: str | None = None,
+                       log: bool = False):
     """Grouped bar chart of several distributions (label -> {bitstring: probability}).
 
     Counts are normalised. The ``top`` outcomes by maximum probability over all
-    distributions are shown; the rest is summed into "other". Returns the figure.
+    distributions are shown; the rest is summed into "other". ``log=True`` uses a
+    logarithmic probability axis (small error outcomes become visible). Returns the figure.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -23,7 +25,7 @@ def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 1
     rest = keys[top:]
     labels = shown + (["other"] if rest else [])
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(labels) * max(1, len(norm)) / 1.5), 3.5))
+        fig, ax = plt.subplots(figsize=(min(11, max(6, 0.25 * len(labels) * max(1, len(norm)))), 3.5))
     else:
         fig = ax.figure
     width = 0.8 / max(1, len(norm))
@@ -33,6 +35,8 @@ def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 1
         ax.bar(x + (i - (len(norm) - 1) / 2) * width, vals, width, label=label)
     ax.set_xticks(x, labels, rotation=60, fontsize=8)
     ax.set_ylabel("probability")
+    if log:
+        ax.set_yscale("log")
     if title:
         ax.set_title(title)
     ax.legend()

@@ -48,6 +48,9 @@ class DensityMatrixEngine(Engine):
     max_memory_bytes : int
         Refuse programs whose density matrices would need more (default: 75 %
         of physical memory).
+    save_state : bool
+        Put the final density matrix (before terminal measurements, summed over
+        classical branches) in ``metadata["final_state"]``.
     """
 
     name = "density_matrix"
@@ -84,6 +87,9 @@ class DensityMatrixEngine(Engine):
         probs = self._final_distribution(branches, program, n)
         trace = float(sum(np.real(r[:: 2**n + 1].sum()) for r in branches.values()))
         stats["trace"] = trace
+        if self.options.get("save_state"):
+            # the state the terminal measurements see, summed over classical branches
+            stats["final_state"] = sum(r for r in branches.values()).reshape(2**n, 2**n)
         return EngineOutput(probs, stats)
 
     # ------------------------------------------------------------------ core loop

@@ -23,7 +23,7 @@ def _insert_zeros(g, sorted_pos):
     return g
 
 
-@njit(parallel=True, cache=True, fastmath=False)
+@njit(parallel=True, cache=True, fastmath=True)
 def _apply_matrix(psi, mat, positions, nthreads):
     m = positions.size
     dim = 1 << m

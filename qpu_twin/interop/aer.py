@@ -84,3 +84,30 @@ def aer_gate_errors(profile: DeviceProfile) -> dict:
             _ERRORS.clear()
         _ERRORS[key] = {(name, tuple(qubits)): err for name, qubits, err in errs}
     return _ERRORS[key]
+
+
+def _strip_tzlocal(obj):
+    if isinstance(obj, dict):
+        return {k: _strip_tzlocal(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_strip_tzlocal(v) for v in obj]
+    if isinstance(obj, str) and obj.endswith(" [tzlocal]"):
+        return obj[: -len(" [tzlocal]")] + "+00:00"  # same UTC reading as the profile importer
+    return obj
+
+
+def aer_noise_model_from_ibm_properties(properties: dict, configuration: dict | None = None):
+    """Aer's ``NoiseModel.from_backend_properties`` for a legacy IBM properties dict.
+
+    The baseline IBM users know for archived jobs. Dates with IBM's
+    ``" [tzlocal]"`` suffix (which ``BackendProperties`` cannot parse) are read
+    as UTC, as in :func:`~qpu_twin.DeviceProfile.from_ibm_properties`.
+    """
+    from qiskit_aer.noise import NoiseModel
+    from qiskit_ibm_runtime.models import BackendProperties
+
+    props = BackendProperties.from_dict(_strip_tzlocal(properties))
+    dt = (configuration or {}).get("dt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return NoiseModel.from_backend_properties(props, dt=dt) if dt else NoiseModel.from_backend_properties(props)

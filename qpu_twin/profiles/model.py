@@ -365,6 +365,39 @@ class DeviceProfile(_Frozen):
             data[key] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
         return DeviceProfile.model_validate(data)
 
+    def restrict(self, qubits, *, name: str | None = None) -> "DeviceProfile":
+        """The sub-device on ``qubits`` (renumbered 0..k-1 in the given order).
+
+        Gates, coupling edges, ZZ and measurement-crosstalk terms are kept when
+        all their qubits are in the subset; the provenance records the mapping.
+        """
+        qubits = [int(q) for q in qubits]
+        if len(set(qubits)) != len(qubits):
+            raise ProfileError(f"device {self.name!r}: restrict() got repeated qubits {qubits}")
+        for q in qubits:
+            self.qubit(q)
+        new = {q: i for i, q in enumerate(qubits)}
+        d = self.to_dict()
+        d["name"] = name or f"{self.name}[{','.join(map(str, qubits))}]"
+        d["num_qubits"] = len(qubits)
+        d["qubits"] = [dict(d["qubits"][q], index=new[q]) for q in qubits]
+        d["gates"] = [dict(g, qubits=[new[q] for q in g["qubits"]]) for g in d["gates"] if set(g["qubits"]) <= new.keys()]
+        d["coupling_map"] = [[new[a], new[b]] for a, b in d.get("coupling_map", []) if a in new and b in new]
+        xt = d.get("crosstalk", {})
+        if xt:
+            xt["zz"] = [dict(t, qubits=[new[t["qubits"][0]], new[t["qubits"][1]]]) for t in xt.get("zz", [])
+                        if set(t["qubits"]) <= new.keys()]
+            meas = []
+            for t in xt.get("measurement", []):
+                m, s = t.get("measured"), t.get("spectator")
+                if (m is None or m in new) and (s is None or s in new):
+                    meas.append(dict(t, **({"measured": new[m]} if m is not None else {}),
+                                     **({"spectator": new[s]} if s is not None else {})))
+            xt["measurement"] = meas
+        prov = d["provenance"]
+        prov["notes"] = list(prov.get("notes", [])) + [f"restricted from {self.name} to physical qubits {qubits}"]
+        return DeviceProfile.model_validate(d)
+
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict (what the YAML/JSON files hold)."""
