@@ -104,6 +104,9 @@ class Twin:
         Passed to Qiskit's transpiler.
     max_memory_bytes : int, optional
         Memory limit of the density-matrix engine (default 75 % of RAM).
+    engine_options : dict, optional
+        Options of the tensor-network engine (``max_bond``, ``cutoff``,
+        ``max_enumerate``, ``warn_threshold``, ``progress``).
     """
 
     def __init__(
@@ -115,8 +118,10 @@ class Twin:
         scheduling: str = "alap",
         optimization_level: int | None = None,
         max_memory_bytes: int | None = None,
+        engine_options: dict | None = None,
     ):
         self.profile = load_profile(profile)
+        self.engine_options = dict(engine_options or {})
         self.noise = NoiseOptions.coerce(noise)
         self.engine = engine
         self.scheduling = scheduling
@@ -207,6 +212,11 @@ class Twin:
         out = eng.run(self.builder(noise).program(sched))
         return DensityMatrix(out.metadata["final_state"]), list(sched.active_qubits)
 
+    def _make_engine(self, name: str):
+        if name == "density_matrix":
+            return get_engine(name, max_memory_bytes=self.max_memory_bytes)
+        return get_engine(name, **self.engine_options)
+
     def _engine_for(self, n_active: int, engine: str | None) -> str:
         name = engine or self.engine
         if name == "auto":
@@ -269,7 +279,7 @@ class Twin:
         t1 = time.perf_counter()
         sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
         ename = self._engine_for(sched.num_active, engine)
-        eng = get_engine(ename, **({"max_memory_bytes": self.max_memory_bytes} if ename == "density_matrix" else {}))
+        eng = self._make_engine(ename)
         mid = _has_mid_circuit_measurement(sched)
         eng.check_size(sched.num_active, mid_circuit_measurements=mid)  # before building any map
         builder = self.builder(noise)
@@ -284,7 +294,12 @@ class Twin:
         if shots is not None:
             sample_ss = ss.spawn(1)[0]
             sample_seed = sample_ss.entropy
-            counts = _sample(probs, int(shots), np.random.default_rng(sample_ss))
+            rng = np.random.default_rng(sample_ss)
+            if probs or out.sampler is None:
+                counts = _sample(probs, int(shots), rng)
+            else:
+                counts, clipped = out.sampler(int(shots), rng)
+                out.metadata["sampling_clipped_negative_weights"] = clipped
         timings["total_s"] = time.perf_counter() - t0
         meta = {
             "profile": self.profile.name,

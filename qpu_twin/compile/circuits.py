@@ -12,7 +12,7 @@ from qiskit.circuit import ControlFlowOp, IfElseOp
 
 from ..errors import CompileError
 from ..profiles.model import DeviceProfile
-from .target import cached_target
+from .target import build_target
 
 #: Instructions that are not gates and that every device supports.
 STRUCTURAL = frozenset({"measure", "reset", "delay", "barrier"})
@@ -107,6 +107,14 @@ def check_native(circuit: QuantumCircuit, profile: DeviceProfile) -> None:
             raise CompileError(f"gate {name!r} on qubits {tuple(qubits)}: qubit(s) {dead} non-operational in {profile.name}")
 
 
+def _used_qubits(circuit: QuantumCircuit) -> int:
+    used = set()
+    for inst, qubits in _iter_ops(circuit, list(range(circuit.num_qubits))):
+        if inst.operation.name not in ("delay", "barrier"):
+            used.update(qubits)
+    return len(used)
+
+
 def compile_circuit(
     circuit,
     profile: DeviceProfile,
@@ -128,14 +136,18 @@ def compile_circuit(
         check_native(qc, profile)
         return qc
     operational = sum(q.operational for q in profile.qubits)
-    if qc.num_qubits > operational:
+    used = _used_qubits(qc)
+    if qc.num_qubits > profile.num_qubits or used > operational:
         raise CompileError(
-            f"circuit needs {qc.num_qubits} qubits but {profile.name} has {operational} operational qubits"
+            f"circuit needs {used} qubits (width {qc.num_qubits}) but {profile.name} has "
+            f"{profile.num_qubits} qubits, {operational} of them operational"
         )
     kwargs = {"seed_transpiler": seed}
     if optimization_level is not None:
         kwargs["optimization_level"] = optimization_level
     try:
-        return qiskit_transpile(qc, target=cached_target(profile), **kwargs)
+        # a fresh Target each time: Qiskit's transpiler caches state on the Target, and reusing
+        # one made later transpilations with the same seed differ from the first
+        return qiskit_transpile(qc, target=build_target(profile), **kwargs)
     except Exception as exc:  # TranspilerError and friends
         raise CompileError(f"transpiling {qc.name!r} onto {profile.name} failed: {exc}") from None

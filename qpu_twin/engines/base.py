@@ -15,6 +15,9 @@ class EngineOutput:
 
     probabilities: dict[str, float]
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: ``sampler(shots, rng) -> (counts, n_clipped)`` when the engine samples itself
+    #: (e.g. the distribution is too large to enumerate).
+    sampler: Callable | None = None
 
 
 class Engine:

@@ -15,7 +15,9 @@ from qiskit import QuantumCircuit
 
 from qpu_twin import Twin
 
-ENGINES = ["density_matrix"]
+ENGINES = ["density_matrix", "tensor_network"]
+#: engines are compared without truncation; truncation has its own tests
+EXACT = {"max_bond": None, "cutoff": 0.0}
 NO_RO = {"level": "lindblad", "readout": False}
 
 
@@ -41,7 +43,7 @@ def _quiet():
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_t1_decay(engine):
-    twin = Twin("line5", noise=NO_RO, engine=engine)
+    twin = Twin("line5", noise=NO_RO, engine=engine, engine_options=EXACT)
     ps = []
     for t in (0.0, 30.0):
         qc = QuantumCircuit(1, 1)
@@ -56,7 +58,7 @@ def test_t1_decay(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("echo", [False, True])
 def test_ramsey_and_echo(engine, echo, near_ideal_line5):
-    twin = Twin(near_ideal_line5, noise=NO_RO, engine=engine)
+    twin = Twin(near_ideal_line5, noise=NO_RO, engine=engine, engine_options=EXACT)
     t = 40.0
     qc = QuantumCircuit(1, 1)
     qc.sx(0)
@@ -75,18 +77,19 @@ def test_ramsey_and_echo(engine, echo, near_ideal_line5):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_ideal_bell_ghz(engine, n):
-    p = Twin("line5", noise="ideal", engine=engine).run(_ghz(n), seed=1).probabilities
+    p = Twin("line5", noise="ideal", engine=engine, engine_options=EXACT).run(_ghz(n), seed=1).probabilities
     assert p.get("0" * n, 0) == pytest.approx(0.5, abs=1e-9) and p.get("1" * n, 0) == pytest.approx(0.5, abs=1e-9)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("profile", ["line5", "ibm_hanoi", "quantinuum_h1-1"])
 def test_noisy_ghz_trace_one_and_reference(engine, profile):
-    twin = Twin(profile, engine=engine)
-    res = twin.run(_ghz(4), seed=3)
+    twin = Twin(profile, engine=engine, engine_options=EXACT)
+    compiled = twin.compile(_ghz(4), seed=3)
+    res = twin.run(compiled, transpile=False)
     assert abs(sum(res.probabilities.values()) - 1) < 1e-10
     assert min(res.probabilities.values()) > -1e-12
-    ref = Twin(profile, engine="density_matrix").run(_ghz(4), seed=3).probabilities
+    ref = Twin(profile, engine="density_matrix").run(compiled, transpile=False).probabilities
     keys = set(ref) | set(res.probabilities)
     assert max(abs(ref.get(k, 0) - res.probabilities.get(k, 0)) for k in keys) < 1e-6
     # a noisy GHZ is worse than ideal but still mostly GHZ

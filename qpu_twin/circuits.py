@@ -1,0 +1,108 @@
+"""Device-aware benchmark circuits."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from qiskit import QuantumCircuit
+
+from .errors import CompileError
+from .profiles.io import load_profile
+from .profiles.model import DeviceProfile
+
+
+def live_graph(profile: DeviceProfile) -> dict[int, set[int]]:
+    """Undirected graph of operational qubits joined by operational two-qubit gates."""
+    adj: dict[int, set[int]] = {q.index: set() for q in profile.qubits if q.operational}
+    for g in profile.gates:
+        if len(g.qubits) == 2 and g.operational:
+            a, b = g.qubits
+            if a in adj and b in adj:
+                adj[a].add(b)
+                adj[b].add(a)
+    return adj
+
+
+def ghz_on_device(profile: DeviceProfile | str, n: int, *, root: int | None = None,
+                  measure: bool = True) -> QuantumCircuit:
+    """An n-qubit GHZ circuit laid out as a breadth-first CNOT tree on the device's live coupling graph.
+
+    The circuit acts on physical qubit indices (width = device size), needs no
+    routing, and has depth ~ log(n) on heavy-hex lattices. Classical bit k
+    holds the k-th qubit added to the tree (bit 0 = the root).
+    """
+    prof = load_profile(profile)
+    adj = live_graph(prof)
+    if root is None:  # the most central live qubit: smallest eccentricity
+        best = None
+        for r in sorted(adj):
+            dist = _bfs(adj, r)
+            if len(dist) >= n:
+                ecc = sorted(dist.values())[n - 1]
+                if best is None or ecc < best[0]:
+                    best = (ecc, r)
+        if best is None:
+            raise CompileError(f"{prof.name}: no connected set of {n} operational qubits")
+        root = best[1]
+    order, parent = [root], {root: None}
+    queue = deque([root])
+    while queue and len(order) < n:
+        q = queue.popleft()
+        for nb in sorted(adj[q]):
+            if nb not in parent and len(order) < n:
+                parent[nb] = q
+                order.append(nb)
+                queue.append(nb)
+    if len(order) < n:
+        raise CompileError(f"{prof.name}: only {len(order)} connected operational qubits from root {root}, need {n}")
+    qc = QuantumCircuit(prof.num_qubits, n if measure else 0, name=f"ghz{n}_{prof.name}")
+    qc.h(root)
+    for q in order[1:]:
+        qc.cx(parent[q], q)
+    if measure:
+        qc.barrier(order)
+        qc.measure(order, range(n))
+    return qc
+
+
+def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int = 0,
+                       measure: bool = True) -> QuantumCircuit:
+    """A hardware-efficient ansatz on every live qubit: per layer, random RY and RZ on all qubits
+    then a CX on every live coupling edge (edges grouped into conflict-free rounds)."""
+    prof = load_profile(profile)
+    adj = live_graph(prof)
+    rng = np.random.default_rng(seed)
+    qubits = sorted(adj)
+    edges = sorted({tuple(sorted((a, b))) for a in adj for b in adj[a]})
+    rounds: list[list[tuple[int, int]]] = []
+    for e in edges:  # greedy edge colouring
+        for r in rounds:
+            if all(not set(e) & set(f) for f in r):
+                r.append(e)
+                break
+        else:
+            rounds.append([e])
+    qc = QuantumCircuit(prof.num_qubits, len(qubits) if measure else 0, name=f"hea{layers}_{prof.name}")
+    for _ in range(layers):
+        for q in qubits:
+            qc.ry(float(rng.uniform(0, np.pi)), q)
+            qc.rz(float(rng.uniform(0, 2 * np.pi)), q)
+        for r in rounds:
+            for a, b in r:
+                qc.cx(a, b)
+    if measure:
+        qc.measure(qubits, range(len(qubits)))
+    return qc
+
+
+def _bfs(adj, root):
+    dist = {root: 0}
+    queue = deque([root])
+    while queue:
+        q = queue.popleft()
+        for nb in adj[q]:
+            if nb not in dist:
+                dist[nb] = dist[q] + 1
+                queue.append(nb)
+    return dist
