@@ -66,17 +66,45 @@ def ghz_on_device(profile: DeviceProfile | str, n: int, *, root: int | None = No
     return qc
 
 
-def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int = 0,
-                       measure: bool = True) -> QuantumCircuit:
-    """A hardware-efficient ansatz on every live qubit: per layer, random RY and RZ on all qubits
-    then a CX on every live coupling edge (edges grouped into conflict-free rounds)."""
+def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int = 0, measure: bool = True,
+                       entanglement: str = "tree") -> QuantumCircuit:
+    """A hardware-efficient ansatz on every live qubit.
+
+    Per layer: random RY and RZ on all live qubits, then CNOTs on device edges:
+    ``entanglement="tree"`` (default) uses the edges of a depth-first spanning
+    tree of the live coupling graph (n-1 CNOTs per layer, no routing);
+    ``"all"`` uses every live edge, grouped into conflict-free rounds (a 2D
+    entangling layer: much harder for tensor networks).
+    """
     prof = load_profile(profile)
     adj = live_graph(prof)
     rng = np.random.default_rng(seed)
-    qubits = sorted(adj)
-    edges = sorted({tuple(sorted((a, b))) for a in adj for b in adj[a]})
+    # the largest connected component
+    comps, seen = [], set()
+    for q in sorted(adj):
+        if q not in seen:
+            comp = set(_bfs(adj, q))
+            seen |= comp
+            comps.append(comp)
+    qubits = sorted(max(comps, key=len))
+    if entanglement == "all":
+        edges = sorted({tuple(sorted((a, b))) for a in qubits for b in adj[a]})
+    elif entanglement == "tree":
+        edges, visited = [], {qubits[0]}
+        stack = [qubits[0]]
+        while stack:  # iterative DFS
+            q = stack[-1]
+            nxt = next((nb for nb in sorted(adj[q]) if nb not in visited), None)
+            if nxt is None:
+                stack.pop()
+                continue
+            visited.add(nxt)
+            edges.append((q, nxt))
+            stack.append(nxt)
+    else:
+        raise CompileError(f"entanglement={entanglement!r}: use 'tree' or 'all'")
     rounds: list[list[tuple[int, int]]] = []
-    for e in edges:  # greedy edge colouring
+    for e in edges:  # greedy edge colouring, keeping the order
         for r in rounds:
             if all(not set(e) & set(f) for f in r):
                 r.append(e)

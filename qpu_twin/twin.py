@@ -295,9 +295,9 @@ class Twin:
             sample_ss = ss.spawn(1)[0]
             sample_seed = sample_ss.entropy
             rng = np.random.default_rng(sample_ss)
-            if probs or out.sampler is None:
+            if out.sampler is None:
                 counts = _sample(probs, int(shots), rng)
-            else:
+            else:  # the engine samples itself (e.g. truncated MPDO: clips and counts negative weights)
                 counts, clipped = out.sampler(int(shots), rng)
                 out.metadata["sampling_clipped_negative_weights"] = clipped
         timings["total_s"] = time.perf_counter() - t0

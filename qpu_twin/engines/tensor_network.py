@@ -153,17 +153,19 @@ class MPDO:
 
     # ------------------------------------------------------------------ ops
     def apply1(self, i: int, s: np.ndarray) -> None:
-        self.sites[i] = np.einsum("ab,xby->xay", s, self.sites[i])
+        a = self.sites[i]
+        out = s @ a.transpose(1, 0, 2).reshape(4, -1)
+        self.sites[i] = np.ascontiguousarray(out.reshape(4, a.shape[0], a.shape[2]).transpose(1, 0, 2))
         self.lo, self.hi = min(self.lo, i), max(self.hi, i)
 
     def apply2(self, i: int, g: np.ndarray) -> None:
         """Apply G[pL', pR', pL, pR] to adjacent sites (i, i+1) and split with truncation."""
         self.center(i, i + 1)
         a, b = self.sites[i], self.sites[i + 1]
-        theta = np.einsum("xay,ybz->xabz", a, b)
-        theta = np.einsum("cdab,xabz->xcdz", g, theta)
-        cl, _, _, cr = theta.shape
-        m = theta.reshape(cl * 4, 4 * cr)
+        cl, cr = a.shape[0], b.shape[2]
+        theta = (a.reshape(cl * 4, -1) @ b.reshape(-1, 4 * cr)).reshape(cl, 16, cr)
+        theta = g.reshape(16, 16) @ theta.transpose(1, 0, 2).reshape(16, cl * cr)
+        m = theta.reshape(4, 4, cl, cr).transpose(2, 0, 1, 3).reshape(cl * 4, 4 * cr)
         try:
             u, s, vh = np.linalg.svd(m, full_matrices=False)
         except np.linalg.LinAlgError:  # pragma: no cover - LAPACK gesdd failure

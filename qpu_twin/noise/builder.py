@@ -79,7 +79,6 @@ class NoiseBuilder:
         self._warned: set = set()
         self._pending_warnings: list[str] = []
         self._batch = False
-        self._aer_errors: dict | None = None
         self.stats = {"integrations": 0, "cache_hits": 0}
 
     # ------------------------------------------------------------------ per-op maps
@@ -199,21 +198,14 @@ class NoiseBuilder:
         )
 
     # ------------------------------------------------------------------ aer level
-    def _aer_error_table(self) -> dict:
-        if self._aer_errors is None:
-            from ..interop.aer import aer_gate_errors
-
-            self._aer_errors = aer_gate_errors(self.profile)
-        return self._aer_errors
-
     def _aer_gate_map(self, name, qubits, u) -> np.ndarray:
         s = ch.unitary_superop(u)
-        err = self._aer_error_table().get((name, qubits))
-        if err is None or not (self.options.gate_error or self.options.decoherence):
+        if not (self.options.gate_error or self.options.decoherence):
             return s
-        from qiskit.quantum_info import SuperOp
+        from ..interop.aer import aer_gate_superop
 
-        return ch.swap_vec_order(SuperOp(err).data) @ s
+        err = aer_gate_superop(self.profile, name, qubits)
+        return s if err is None else err @ s
 
     # ------------------------------------------------------------------ schedule -> program
     def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2) -> NoisyProgram:
@@ -315,12 +307,10 @@ class NoiseBuilder:
         return out
 
     def _aer_reset_relax(self, qubit: int, duration_ns: float) -> np.ndarray:
-        err = self._aer_error_table().get(("reset", (qubit,)))
-        if err is None:
-            return np.eye(4, dtype=complex)
-        from qiskit.quantum_info import SuperOp
+        from ..interop.aer import aer_gate_superop
 
-        return ch.swap_vec_order(SuperOp(err).data)
+        err = aer_gate_superop(self.profile, "reset", (qubit,))
+        return np.eye(4, dtype=complex) if err is None else err
 
     def cache_info(self) -> dict[str, Any]:
         return {"maps": len(self._cache), **self.stats}
