@@ -29,6 +29,7 @@ from .profiles import (
 )
 
 from .interop.aer import to_aer_noise_model  # noqa: E402
+from .interop.backend import TwinBackend  # noqa: E402
 from .noise.options import NoiseOptions  # noqa: E402
 from .twin import Result, Twin  # noqa: E402
 
@@ -37,6 +38,7 @@ __all__ = [
     "NoiseOptions",
     "Result",
     "Twin",
+    "TwinBackend",
     "to_aer_noise_model",
     "CalibrationError",
     "CompileError",
