@@ -8,6 +8,9 @@ Subcommands::
     qpu-twin profile import (--qiskit-fake NAME | --ibm-json FILE | --quantinuum MACHINE --date D) -o PATH
     qpu-twin profile schema
     qpu-twin run FILE.qasm --profile NAME [--shots N] [--seed S] [--exact] [--json] [--plot out.png]
+    qpu-twin calibrate FILE [--json]                       (Quantinuum SQ_RB, TQ_RB, SPAM, Memory_RB, ...)
+    qpu-twin calibrate run EXPERIMENT --profile NAME [--qubits Q[,Q]] [--shots N] [--apply OUT.yaml]
+    qpu-twin calibrate drift DEVICE
 
 Exit status: 0 on success, 1 when a profile is invalid or an input is bad
 (the message names the field and value), 2 on wrong usage.
@@ -189,6 +192,105 @@ def _cmd_run(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- calibrate
+def _print_results(results, as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps({"results": [r.as_dict() for r in results]}, indent=1, default=str))
+        return
+    print(title)
+    rows = [[r.experiment, ",".join(map(str, r.qubits)) if len(r.qubits) <= 4 else f"{len(r.qubits)} qubits",
+             r.quantity, f"{r.value:.5g}", f"{r.stderr:.2g}", r.unit, r.quality] for r in results]
+    print(tabulate(rows, headers=["experiment", "qubits", "quantity", "value", "stderr", "unit", "quality"]))
+
+
+def _cmd_calibrate(args) -> int:
+    if args.what == "run":
+        return _calibrate_run(args.rest)
+    if args.what == "drift":
+        p = argparse.ArgumentParser(prog="qpu-twin calibrate drift")
+        p.add_argument("device")
+        p.add_argument("--json", action="store_true")
+        a = p.parse_args(args.rest)
+        from .calibration import drift_summary
+
+        rows = drift_summary(a.device)
+        print(json.dumps(rows, indent=1) if a.json else tabulate(rows, headers="keys", floatfmt=".4g"))
+        return 0
+    p = argparse.ArgumentParser(prog="qpu-twin calibrate FILE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for RB (default 1000)")
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(args.rest)
+    from .calibration.quantinuum import analyse_file, load_quantinuum
+
+    kind = load_quantinuum(args.what).kind
+    results = analyse_file(args.what, bootstrap=a.bootstrap, seed=a.seed)
+    if not a.json:
+        results = [r for r in results if len(r.qubits) != 1 or r.experiment != "SPAM"]  # per-qubit SPAM only in JSON
+    _print_results(results, a.json, f"{args.what}: {kind}")
+    return 0
+
+
+def _calibrate_run(argv) -> int:
+    import numpy as np
+
+    from .calibration import EXPERIMENTS, apply_results
+    from .twin import Twin
+
+    p = argparse.ArgumentParser(prog="qpu-twin calibrate run",
+                                description="run a characterization experiment on the twin and fit it")
+    p.add_argument("experiment", choices=sorted(EXPERIMENTS))
+    p.add_argument("--profile", required=True)
+    p.add_argument("--qubits", default="0", help="qubit, or control,target / pair (default 0)")
+    p.add_argument("--shots", type=int, default=1000)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--noise", default="lindblad", choices=["lindblad", "aer", "ideal"])
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--apply", metavar="PATH", help="write the updated, dated profile to PATH")
+    a = p.parse_args(argv)
+    try:
+        qubits = [int(q) for q in a.qubits.split(",")]
+    except ValueError:
+        raise QpuTwinError(f"--qubits {a.qubits!r}: give integers separated by commas") from None
+    twin = Twin(a.profile, noise=a.noise)
+    prof = twin.profile
+    for q in qubits:
+        prof.qubit(q)
+    q0 = prof.qubit(qubits[0])
+    t1 = q0.t1_us or 100.0
+    t2 = q0.t2_us or 100.0
+    name = a.experiment
+    if name == "t1":
+        exp = EXPERIMENTS[name](qubits[0], np.linspace(0.5, 4 * t1, 21))
+    elif name == "ramsey":
+        det = 3.0 / (2 * t2)
+        exp = EXPERIMENTS[name](qubits[0], np.linspace(0, 2 * t2, 61), detuning_mhz=det)
+    elif name == "hahn":
+        exp = EXPERIMENTS[name](qubits[0], np.linspace(0.5, 3 * t2, 21))
+    elif name == "readout":
+        exp = EXPERIMENTS[name](qubits[0])
+    elif name == "rb":
+        lengths = [1, 100, 300, 600, 1000, 1500] if len(qubits) == 1 else [1, 5, 15, 30, 50, 80]
+        exp = EXPERIMENTS[name](qubits, lengths, num_samples=6, seed=a.seed or 0)
+    else:
+        if len(qubits) != 2:
+            raise QpuTwinError("zz needs --qubits control,target")
+        zz = abs(prof.zz_khz(*qubits) or 50.0)
+        span = min(2 * t2, 2.0 / (zz * 1e-3))
+        exp = EXPERIMENTS[name](qubits[0], qubits[1], np.linspace(0, span, 41),
+                                detuning_mhz=max(4 / span, 2 * zz * 1e-3))
+    data = exp.run(twin, shots=a.shots, seed=a.seed)
+    results = type(exp).analyse(data)
+    _print_results(results, a.json, f"{exp.name} on {prof.name} qubits {qubits} ({a.shots} shots)")
+    if a.apply:
+        from .profiles.io import save_profile
+
+        path = save_profile(apply_results(prof, results), a.apply)
+        if not a.json:
+            print(f"updated profile written to {path}")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -233,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--plot", metavar="PNG", help="save a bar chart of the distribution")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="analyse a stored data file (qpu-twin calibrate FILE [--json]), run an experiment on the twin "
+        "(qpu-twin calibrate run EXPERIMENT --profile NAME ...) or show drift (qpu-twin calibrate drift DEVICE)",
+    )
+    p.add_argument("what", help="a data file, 'run' or 'drift'")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_calibrate)
     return parser
 
 

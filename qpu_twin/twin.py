@@ -129,6 +129,13 @@ class Twin:
         self.max_memory_bytes = max_memory_bytes
         self._builders: dict[tuple, NoiseBuilder] = {}
 
+    @classmethod
+    def as_of(cls, device: str, date, **kwargs) -> "Twin":
+        """A twin of ``device`` as calibrated on ``date`` (latest dated profile not after it)."""
+        from .calibration.update import profile_as_of
+
+        return cls(profile_as_of(device, date), **kwargs)
+
     def __repr__(self) -> str:
         return f"Twin({self.profile.name!r}, noise={self.noise.level!r}, engine={self.engine!r})"
 

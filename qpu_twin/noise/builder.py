@@ -237,8 +237,10 @@ class NoiseBuilder:
         for term in self.profile.crosstalk.zz:
             a, b = term.qubits
             if a in fl and b in fl and term.zz_khz != 0.0:
+                # before its first op a qubit is in |0> (no phase under zeta|11><11|); after both
+                # qubits' last ops the phases commute with everything left (Z measurements)
                 start = max(fl[a][0], fl[b][0])
-                end = min(fl[a][1], fl[b][1])
+                end = max(fl[a][1], fl[b][1])
                 if end > start:
                     # [a, b, live_start, live_end, last_flush]
                     pairs.append([a, b, start, end, start])
