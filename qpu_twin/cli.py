@@ -11,6 +11,7 @@ Subcommands::
     qpu-twin calibrate FILE [--json]                       (Quantinuum SQ_RB, TQ_RB, SPAM, Memory_RB, ...)
     qpu-twin calibrate run EXPERIMENT --profile NAME [--qubits Q[,Q]] [--shots N] [--apply OUT.yaml]
     qpu-twin calibrate drift DEVICE
+    qpu-twin bench DATASET [--profile NAME] [--json] [--report DIR]
 
 Exit status: 0 on success, 1 when a profile is invalid or an input is bad
 (the message names the field and value), 2 on wrong usage.
@@ -291,6 +292,36 @@ def _calibrate_run(argv) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- bench
+def _cmd_bench(args) -> int:
+    from .benchmark import default_models, load_dataset, run_benchmark, write_report
+    from .profiles.io import load_profile
+
+    ds = load_dataset(args.dataset).subset(args.max_circuits)
+    profile = load_profile(args.profile) if args.profile else None
+    if profile is None and not ds.snapshots:
+        raise QpuTwinError(f"dataset {args.dataset!r} carries no calibration snapshot: pass --profile NAME")
+    include = args.models.split(",") if args.models else None
+    models = default_models(ds, profile=profile, aer_shots=args.aer_shots, include=include)
+    report = run_benchmark(ds, models, resamples=args.resamples, progress=not args.json)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=1))
+    else:
+        rows = [[n, f"{e['mean_hellinger']:.4f}", f"[{e['ci95_hellinger'][0]:.4f}, {e['ci95_hellinger'][1]:.4f}]",
+                 f"{e['mean_tvd']:.4f}", f"[{e['ci95_tvd'][0]:.4f}, {e['ci95_tvd'][1]:.4f}]",
+                 f"{e['floor_hellinger']:.4f}", f"{e['seconds']:.3g}"]
+                for n, e in report.models.items()]
+        print(f"{ds.name}: {report.meta['circuits']} circuits on {ds.device}; twin from "
+              + (f"profile {profile.name}" if profile else "each circuit's archived calibration snapshot"))
+        print(tabulate(rows, headers=["model", "mean Hellinger", "95% CI", "mean TVD", "95% CI",
+                                      "shot floor H", "seconds"]))
+    if args.report:
+        path = write_report(report, ds, args.report, models=models)
+        if not args.json:
+            print(f"report written to {path}")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -344,6 +375,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", help="a data file, 'run' or 'drift'")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("bench", help="compare the twin and baselines with measured hardware counts")
+    p.add_argument("dataset", help="dataset directory (dataset.json) or IBM job archive folder/file")
+    p.add_argument("--profile", help="profile for the twin (default: the dataset's own calibration snapshots)")
+    p.add_argument("--models", help="comma-separated subset of: ideal,aer,twin_aer,twin_lindblad,twin_no_idle,"
+                   "twin_no_zz,twin_no_readout")
+    p.add_argument("--aer-shots", type=int, default=20_000, help="shots for Aer when it cannot be exact")
+    p.add_argument("--resamples", type=int, default=200, help="bootstrap resamples for the intervals")
+    p.add_argument("--max-circuits", type=int, help="only the first N circuits")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

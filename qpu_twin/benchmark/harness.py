@@ -1,0 +1,266 @@
+"""Twin predictions vs measured counts, side by side with baselines, with confidence intervals.
+
+Models (``default_models``):
+
+* ``ideal``: the noiseless distribution (twin, noise "ideal");
+* ``aer_properties`` / ``aer_backend``: Qiskit Aer with ``NoiseModel.from_backend_properties``
+  of the same archived snapshot, or ``NoiseModel.from_backend`` of the live
+  backend; exact (density matrix) when all measurements are terminal, otherwise
+  sampled with ``aer_shots``;
+* ``twin_aer``: the twin at Aer's gate level (exact);
+* ``twin_lindblad``: the full twin; and the ablations ``twin_no_idle``,
+  ``twin_no_zz``, ``twin_no_readout`` (one component switched off each).
+
+For every circuit and model: Hellinger distance and TVD to the measured
+counts, with 95 % intervals from a multinomial bootstrap of the counts (shot
+noise of the measurement, centred on the estimate) and the finite-shot floor
+(the mean distance if the counts had been drawn from the prediction itself:
+what a perfect model would score); for circuits with a known answer, the success
+probability; for others with an ideal distribution, heavy-output probability
+and linear XEB of the prediction and of the data. Aggregates: mean over
+circuits with the bootstrap interval of the mean, and the run time.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..metrics import bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
+from ..twin import Twin
+from .dataset import BenchCircuit, HardwareDataset
+
+ABLATIONS = {
+    "twin_lindblad": "lindblad",
+    "twin_aer": "aer",
+    "twin_no_idle": {"level": "lindblad", "idle": False},
+    "twin_no_zz": {"level": "lindblad", "zz": False},
+    "twin_no_readout": {"level": "lindblad", "readout": False},
+    "ideal": "ideal",
+}
+
+
+@dataclass
+class Model:
+    """A named predictor: ``predict(circuit, profile_key) -> distribution`` (timed by the harness)."""
+
+    name: str
+    predict: Callable[[BenchCircuit], dict[str, float]]
+    exact: bool = True
+    description: str = ""
+
+
+@dataclass
+class BenchmarkReport:
+    dataset: str
+    models: dict[str, dict[str, Any]]
+    circuits: list[dict[str, Any]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"models": self.models, "circuits": self.circuits, "meta": self.meta}
+
+
+def _sample_counts(pred: dict[str, float], shots: int, rng: np.random.Generator) -> dict[str, int]:
+    keys = list(pred)
+    p = np.maximum(np.array([pred[k] for k in keys], float), 0.0)
+    draws = rng.multinomial(shots, p / p.sum())
+    return {k: int(c) for k, c in zip(keys, draws) if c}
+
+
+def _twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
+    twins: dict[str, Twin] = {}
+
+    def predict(bc: BenchCircuit) -> dict[str, float]:
+        key = "__given__" if profile is not None else (bc.snapshot or "__none__")
+        if key not in twins:
+            prof = profile if profile is not None else ds.snapshots.get(bc.snapshot)
+            if prof is None:
+                raise ValueError(f"{bc.name}: no calibration snapshot in the dataset and no profile given")
+            twins[key] = Twin(prof, noise=noise)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return twins[key].run(bc.circuit, transpile=not bc.physical, seed=0).probabilities
+
+    return Model(name, predict, True, f"qpu_twin, noise={noise}")
+
+
+def _aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    from ..interop.aer import aer_exact_distribution, aer_noise_model_from_ibm_properties
+
+    if not ds.raw_snapshots:
+        return None
+    models: dict[str, Any] = {}
+    kind = "aer_backend" if any(hasattr(v, "target") for v in ds.raw_snapshots.values()) else "aer_properties"
+
+    def nm_for(key):
+        if key not in models:
+            raw = ds.raw_snapshots[key]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                models[key] = NoiseModel.from_backend(raw) if hasattr(raw, "target") else \
+                    aer_noise_model_from_ibm_properties(*raw)
+        return models[key]
+
+    def predict(bc: BenchCircuit) -> dict[str, float]:
+        nm = nm_for(bc.snapshot)
+        try:
+            return aer_exact_distribution(bc.circuit, nm)
+        except ValueError:  # mid-circuit measurements: sample
+            counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
+            return {k.replace(" ", ""): v / shots for k, v in counts.items()}
+
+    desc = "Aer NoiseModel.from_backend" if kind == "aer_backend" else "Aer NoiseModel.from_backend_properties"
+    return Model(kind, predict, False, f"{desc} of the same snapshot (exact if measurements are terminal, "
+                                       f"else {shots} shots)")
+
+
+def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000, seed: int = 1,
+                   include: list[str] | None = None) -> list[Model]:
+    names = include or ["ideal", "aer", "twin_aer", "twin_lindblad", "twin_no_idle", "twin_no_zz", "twin_no_readout"]
+    out = []
+    for n in names:
+        if n == "aer":
+            m = _aer_model(ds, aer_shots, seed)
+            if m is not None:
+                out.append(m)
+        elif n in ABLATIONS:
+            out.append(_twin_model(n, ABLATIONS[n], ds, profile))
+        else:
+            raise ValueError(f"unknown model {n!r} (known: aer, {', '.join(ABLATIONS)})")
+    return out
+
+
+def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, profile=None, resamples: int = 200,
+                  seed: int = 0, progress: bool | None = None, **model_kw) -> BenchmarkReport:
+    """Evaluate every model on every circuit of ``ds`` that has measured counts."""
+    from tqdm import tqdm
+
+    models = models or default_models(ds, profile=profile, **model_kw)
+    rng = np.random.default_rng(seed)
+    circuits = [c for c in ds.circuits if c.counts]
+    if not circuits:
+        raise ValueError(f"dataset {ds.name!r} has no measured counts")
+    reps: dict[str, dict[str, list[np.ndarray]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
+    vals: dict[str, dict[str, list[float]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
+    seconds = {m.name: 0.0 for m in models}
+    floors: dict[str, dict[str, list[float]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
+    rows = []
+    ideal_model = next((m for m in models if m.name == "ideal"), None)
+    show = progress if progress is not None else len(circuits) * len(models) > 50
+    for bc in tqdm(circuits, desc=f"benchmark {ds.name}", disable=not show):
+        row: dict[str, Any] = {"circuit": bc.name, "shots": bc.shots}
+        sub_seed = int(rng.integers(2**31))
+        ideal = None
+        for m in models:
+            t = time.perf_counter()
+            pred = m.predict(bc)
+            seconds[m.name] += time.perf_counter() - t
+            if m is ideal_model:
+                ideal = pred
+            # finite-shot floor: the distance if the data were drawn from this very prediction
+            fake_counts = _sample_counts(pred, bc.shots, np.random.default_rng(sub_seed + 1))
+            for metric in ("hellinger", "tvd"):
+                v, r = bootstrap_metric(metric, pred, bc.counts, resamples=resamples,
+                                        rng=np.random.default_rng(sub_seed))
+                vals[m.name][metric].append(v)
+                reps[m.name][metric].append(r)
+                floors[m.name][metric].append(hellinger(pred, fake_counts) if metric == "hellinger"
+                                              else tvd(pred, fake_counts))
+                row[f"{m.name}:{metric}"] = v
+            if bc.answer is not None:
+                row[f"{m.name}:success"] = success_probability(pred, bc.answer) if pred else None
+        if bc.answer is not None:
+            row["measured:success"] = success_probability(bc.counts, bc.answer)
+        elif ideal is not None and len(next(iter(ideal))) <= 16:
+            row["measured:hop"] = heavy_output_probability(ideal, bc.counts)
+            row["measured:xeb"] = linear_xeb(ideal, bc.counts)
+        rows.append(row)
+    summary = {}
+    for m in models:
+        entry = {"description": m.description, "exact": m.exact, "seconds": seconds[m.name],
+                 "seconds_per_circuit": seconds[m.name] / len(circuits)}
+        for metric in ("hellinger", "tvd"):
+            mean = float(np.mean(vals[m.name][metric]))
+            rep_means = np.mean(np.array(reps[m.name][metric]), axis=0)
+            entry[f"mean_{metric}"] = mean
+            # the shot-noise spread of the replicates, centred on the estimate (distances computed from
+            # resampled counts are biased upwards; that bias is the finite-shot floor reported below)
+            p2, p50, p97 = np.percentile(rep_means, [2.5, 50, 97.5])
+            entry[f"ci95_{metric}"] = [max(0.0, mean - float(p50 - p2)), mean + float(p97 - p50)]
+            entry[f"floor_{metric}"] = float(np.mean(floors[m.name][metric]))
+        entry["ci95"] = entry["ci95_hellinger"]
+        summary[m.name] = entry
+    return BenchmarkReport(ds.name, summary, rows, {"circuits": len(circuits), "resamples": resamples,
+                                                    "device": ds.device, "source": ds.source})
+
+
+def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models: list[Model] | None = None,
+                 examples: int = 2) -> str:
+    """Markdown report with tables and matplotlib plots in ``folder``; returns the Markdown path."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from tabulate import tabulate
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(report.models)
+    rows = [[n, f"{e['mean_hellinger']:.4f}", f"[{e['ci95_hellinger'][0]:.4f}, {e['ci95_hellinger'][1]:.4f}]",
+             f"{e['mean_tvd']:.4f}", f"[{e['ci95_tvd'][0]:.4f}, {e['ci95_tvd'][1]:.4f}]",
+             f"{e['floor_hellinger']:.4f}", f"{e['seconds_per_circuit']:.3g}", e["description"]]
+            for n, e in report.models.items()]
+    table = tabulate(rows, headers=["model", "mean Hellinger", "95% CI", "mean TVD", "95% CI", "shot floor H",
+                                    "s / circuit", "what"], tablefmt="github")
+    # ablation bars
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    means = [report.models[n]["mean_hellinger"] for n in names]
+    lo = [m - report.models[n]["ci95_hellinger"][0] for m, n in zip(means, names)]
+    hi = [report.models[n]["ci95_hellinger"][1] - m for m, n in zip(means, names)]
+    ax.bar(names, means, yerr=[lo, hi], capsize=3, color="tab:blue")
+    ax.set_ylabel("mean Hellinger to measured")
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    fig.savefig(folder / "models.png", dpi=110)
+    plt.close(fig)
+    # per-circuit metric
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for n in names:
+        ax.plot([r[f"{n}:hellinger"] for r in report.circuits], ".", label=n, ms=3)
+    ax.set_xlabel("circuit")
+    ax.set_ylabel("Hellinger")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(folder / "per_circuit.png", dpi=110)
+    plt.close(fig)
+    # predicted vs measured for the first circuits
+    from ..viz import plot_distributions
+
+    ex_lines = []
+    models = models or []
+    for i, bc in enumerate([c for c in ds.circuits if c.counts][:examples]):
+        dists = {"measured": bc.counts}
+        for m in models:
+            if m.name in ("twin_lindblad", "aer_properties", "aer_backend", "ideal"):
+                dists[m.name] = m.predict(bc)
+        fig = plot_distributions(dists, top=12, title=bc.name, log=True)
+        fig.savefig(folder / f"example_{i}.png", dpi=110)
+        plt.close(fig)
+        ex_lines.append(f"![{bc.name}](example_{i}.png)")
+    md = [f"# Benchmark: {report.dataset}", "",
+          f"Device {report.meta['device']}, {report.meta['circuits']} circuits with measured counts; "
+          f"95 % intervals from {report.meta['resamples']} multinomial resamples of the measured counts.", "",
+          table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(md))
+    return str(path)

@@ -1,0 +1,84 @@
+"""Generated benchmark suites: GHZ, mirror circuits, quantum volume, Bernstein-Vazirani, QFT.
+
+Each function returns :class:`BenchCircuit` objects (logical circuits, no
+counts) with a known ``answer`` where the ideal output is deterministic; run
+them on hardware or a stand-in backend with
+:func:`~qpu_twin.benchmark.dataset.dataset_from_backend`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qiskit import QuantumCircuit
+
+from .dataset import BenchCircuit
+
+
+def ghz(n: int) -> BenchCircuit:
+    qc = QuantumCircuit(n, n, name=f"ghz{n}")
+    qc.h(0)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    qc.measure(range(n), range(n))
+    return BenchCircuit(qc.name, qc, meta={"kind": "ghz"})
+
+
+def mirror(n: int, layers: int, seed: int = 0) -> BenchCircuit:
+    """Random Clifford layers U, then U^dagger: the ideal output is all zeros."""
+    from qiskit.quantum_info import random_clifford
+
+    rng = np.random.default_rng(seed)
+    qc = QuantumCircuit(n, n, name=f"mirror{n}x{layers}_s{seed}")
+    body = QuantumCircuit(n)
+    for _ in range(layers):
+        body.compose(random_clifford(n, seed=rng).to_circuit(), inplace=True)
+        body.barrier()
+    qc.compose(body, inplace=True)
+    qc.compose(body.inverse(), inplace=True)
+    qc.measure(range(n), range(n))
+    return BenchCircuit(qc.name, qc, answer="0" * n, meta={"kind": "mirror"})
+
+
+def quantum_volume(n: int, seed: int = 0) -> BenchCircuit:
+    from qiskit.circuit.library import QuantumVolume
+
+    qc = QuantumCircuit(n, n, name=f"qv{n}_s{seed}")
+    qc.compose(QuantumVolume(n, seed=seed).decompose(), inplace=True)
+    qc.measure(range(n), range(n))
+    return BenchCircuit(qc.name, qc, meta={"kind": "quantum_volume"})
+
+
+def bernstein_vazirani(secret: str) -> BenchCircuit:
+    n = len(secret)
+    qc = QuantumCircuit(n + 1, n, name=f"bv_{secret}")
+    qc.x(n)
+    qc.h(range(n + 1))
+    for i, bit in enumerate(reversed(secret)):
+        if bit == "1":
+            qc.cx(i, n)
+    qc.h(range(n))
+    qc.measure(range(n), range(n))
+    return BenchCircuit(qc.name, qc, answer=secret, meta={"kind": "bv"})
+
+
+def qft_roundtrip(n: int, value: int) -> BenchCircuit:
+    """Prepare |value>, QFT then inverse QFT: the ideal output is ``value``."""
+    from qiskit.circuit.library import QFT
+
+    qc = QuantumCircuit(n, n, name=f"qft{n}_{value}")
+    for i in range(n):
+        if (value >> i) & 1:
+            qc.x(i)
+    qc.compose(QFT(n).decompose(), inplace=True)
+    qc.barrier()
+    qc.compose(QFT(n, inverse=True).decompose(), inplace=True)
+    qc.measure(range(n), range(n))
+    return BenchCircuit(qc.name, qc, answer=format(value, f"0{n}b"), meta={"kind": "qft"})
+
+
+def standard_suite(n: int = 3, seed: int = 0) -> list[BenchCircuit]:
+    """A small mixed suite: GHZ, mirror, quantum volume, BV and QFT on n qubits."""
+    rng = np.random.default_rng(seed)
+    secret = "".join(rng.choice(["0", "1"], size=n))
+    return [ghz(n), mirror(n, 2, seed), quantum_volume(n, seed), bernstein_vazirani(secret),
+            qft_roundtrip(n, int(rng.integers(2**n)))]
