@@ -12,6 +12,7 @@ Subcommands::
     qpu-twin calibrate run EXPERIMENT --profile NAME [--qubits Q[,Q]] [--shots N] [--apply OUT.yaml]
     qpu-twin calibrate drift DEVICE
     qpu-twin bench DATASET [--profile NAME] [--json] [--report DIR]
+    qpu-twin fit DATASET [--profile NAME] --train-fraction 0.5 --seed S [--json] [-o fitted.yaml]
 
 Exit status: 0 on success, 1 when a profile is invalid or an input is bad
 (the message names the field and value), 2 on wrong usage.
@@ -322,6 +323,68 @@ def _cmd_bench(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------- fit
+def _cmd_fit(args) -> int:
+    import numpy as np
+
+    from .benchmark import load_dataset
+    from .benchmark.harness import _aer_model, _twin_model
+    from .fit import fit_twin
+    from .metrics import hellinger, tvd
+    from .profiles.io import load_profile, save_profile
+
+    ds = load_dataset(args.dataset).subset(args.max_circuits)
+    circuits = [c for c in ds.circuits if c.counts]
+    if not circuits:
+        raise QpuTwinError(f"dataset {args.dataset!r} has no measured counts")
+    if args.profile:
+        base = load_profile(args.profile)
+    elif ds.snapshots:
+        base = ds.snapshots[sorted(ds.snapshots)[0]]
+    else:
+        raise QpuTwinError(f"dataset {args.dataset!r} carries no calibration snapshot: pass --profile NAME")
+    if not 0 < args.train_fraction < 1:
+        raise QpuTwinError(f"--train-fraction {args.train_fraction}: must be in (0, 1)")
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(circuits))
+    n_train = max(1, int(round(args.train_fraction * len(circuits))))
+    train = [circuits[i] for i in sorted(order[:n_train])]
+    test = [circuits[i] for i in sorted(order[n_train:])]
+    kinds = args.kinds.split(",")
+    result = fit_twin(base, train, kinds=kinds, sweeps=args.sweeps, progress=not args.json)
+    fitted_model = _twin_model("fitted_twin", "lindblad", ds, result.profile)
+    models = [_twin_model("datasheet_twin", "lindblad", ds, None), fitted_model]
+    aer = _aer_model(ds, args.aer_shots, args.seed)
+    if aer is not None:
+        models.append(aer)
+    heldout = {}
+    for m in models:
+        hs, ts = [], []
+        for bc in test:
+            pred = m.predict(bc)
+            hs.append(hellinger(pred, bc.counts))
+            ts.append(tvd(pred, bc.counts))
+        heldout[m.name] = {"mean_hellinger": float(np.mean(hs)) if hs else None,
+                           "mean_tvd": float(np.mean(ts)) if ts else None, "circuits": len(hs)}
+    if args.output:
+        save_profile(result.profile, args.output)
+    if args.json:
+        print(json.dumps({"heldout": heldout, "parameters": result.table(), "split_seed": args.seed,
+                          "train_circuits": len(train), "test_circuits": len(test),
+                          "base_profile": base.name, "seconds": result.seconds}, indent=1))
+        return 0
+    print(f"fit of {base.name} ({base.timestamp.date()}) to {len(train)} training circuits "
+          f"(split seed {args.seed}), {result.seconds:.0f} s")
+    print(tabulate([[r["parameter"], f"{r['datasheet']:.4g}", f"{r['fitted']:.4g}", f"{r['stderr']:.2g}"]
+                    for r in result.table()], headers=["parameter", "datasheet", "fitted", "stderr"]))
+    print(f"\nheld-out circuits: {len(test)}")
+    print(tabulate([[n, f"{e['mean_hellinger']:.4f}", f"{e['mean_tvd']:.4f}"] for n, e in heldout.items()],
+                   headers=["model", "mean Hellinger", "mean TVD"]))
+    if args.output:
+        print(f"fitted profile written to {args.output}")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -387,6 +450,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("fit", help="fit the twin to measured counts; report held-out metrics")
+    p.add_argument("dataset", help="dataset directory or IBM job archive")
+    p.add_argument("--profile", help="starting (datasheet) profile (default: the dataset's earliest snapshot)")
+    p.add_argument("--train-fraction", type=float, default=0.5)
+    p.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    p.add_argument("--kinds", default="p10,p01,gate_error",
+                   help="parameter kinds: p10,p01,gate_error,t1_us,zz_khz,overrotation")
+    p.add_argument("--sweeps", type=int, default=2)
+    p.add_argument("--aer-shots", type=int, default=20_000)
+    p.add_argument("--max-circuits", type=int, help="only the first N circuits")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-o", "--output", help="write the fitted profile (.yaml/.json)")
+    p.set_defaults(func=_cmd_fit)
     return parser
 
 

@@ -145,17 +145,19 @@ class NoiseBuilder:
         elif self.options.level == "aer":
             s = self._aer_gate_map(name, qubits, u)
         else:
-            s = self._lindblad_gate_map(name, qubits, u, duration, gate.error)
+            s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
         self._cache[key] = s
         return s
 
-    def _lindblad_gate_map(self, name, qubits, u, duration, error) -> np.ndarray:
+    def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
         k = len(qubits)
         d = 2**k
         if duration <= 0:
             return ch.unitary_superop(u)  # virtual gate: exact frame change
         h = 1j * scipy.linalg.logm(u) / duration  # rad/ns
         h = 0.5 * (h + h.conj().T)
+        if overrotation:
+            h = h * (1.0 + overrotation)  # coherent over-rotation: the drive implements U^(1+eps)
         c_ops = []
         for j, q in enumerate(qubits):
             t1, t2 = self._relax_params(q)

@@ -212,6 +212,10 @@ class Gate(_Frozen):
     error: float | None = None
     duration_ns: float | None = None
     operational: bool = True
+    overrotation: float = Field(
+        default=0.0,
+        description="Coherent over-rotation as a fraction of the gate's rotation: the twin applies U^(1+overrotation).",
+    )
     uncertainty: dict[str, float] = Field(default_factory=dict)
 
     @property
@@ -594,6 +598,8 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
                 )
             elif spec.virtual and g.error != 0:
                 problems.append(f"{where}: error={g.error!r} but {g.name!r} is a virtual gate (must be 0)")
+        if not -1.0 < g.overrotation < 1.0:
+            problems.append(f"{where}: overrotation={g.overrotation!r} must be a fraction in (-1, 1)")
         if spec.num_qubits == 2:
             a, b = g.qubits
             if (a, b) not in edges and not (spec.symmetric and (b, a) in edges):

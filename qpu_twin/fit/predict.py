@@ -1,0 +1,110 @@
+"""Prediction intervals: parameter uncertainty (from a fit or a profile's stated uncertainties) and shot noise.
+
+``predict_with_uncertainty(profile, circuit, posterior, shots=N)`` samples
+parameter vectors from independent normal posteriors (truncated to their
+physical bounds), computes the twin's exact distribution for each, and draws
+N-shot frequencies from it: the 2.5-97.5 % quantiles of those frequencies are
+95 % prediction intervals for what an N-shot measurement will show.
+``consistency_test`` compares measured counts with that predictive
+distribution through the multinomial log-likelihood (a parametric-bootstrap
+p-value).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from ..profiles.model import DeviceProfile
+from ..twin import Twin
+from .fit import _BOUNDS, FitParameter, FitResult, profile_with
+
+
+def posterior_from_fit(fit: FitResult) -> list[FitParameter]:
+    return [p for p in fit.parameters if np.isfinite(p.stderr)]
+
+
+def posterior_from_profile(profile: DeviceProfile) -> list[FitParameter]:
+    """Parameters with the standard errors a profile states (``uncertainty`` fields)."""
+    out = []
+    for q in profile.qubits:
+        for field, kind in (("prob_meas1_prep0", "p10"), ("prob_meas0_prep1", "p01"), ("t1_us", "t1_us")):
+            if field in q.uncertainty and getattr(q, field) is not None:
+                out.append(FitParameter(kind, (q.index,), float(getattr(q, field)), float(q.uncertainty[field])))
+    for g in profile.gates:
+        if "error" in g.uncertainty and g.error is not None:
+            out.append(FitParameter("gate_error", (g.name, g.qubits), float(g.error), float(g.uncertainty["error"])))
+    for t in profile.crosstalk.zz:
+        if "zz_khz" in t.uncertainty:
+            out.append(FitParameter("zz_khz", tuple(t.qubits), float(t.zz_khz), float(t.uncertainty["zz_khz"])))
+    return out
+
+
+@dataclass(frozen=True)
+class Prediction:
+    mean: dict[str, float]
+    lower: dict[str, float]
+    upper: dict[str, float]
+    samples: np.ndarray  # (n_samples, n_outcomes) predicted frequencies
+    keys: list[str]
+    shots: int
+    level: float
+
+
+def _sample_params(post: Sequence[FitParameter], rng) -> list[FitParameter]:
+    out = []
+    for p in post:
+        lo, hi = _BOUNDS[p.kind]
+        v = p.value + p.stderr * rng.standard_normal()
+        out.append(replace(p, value=float(np.clip(v, lo, hi))))
+    return out
+
+
+def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequence[FitParameter], *, shots: int,
+                             samples: int = 60, level: float = 0.95, seed=None, transpile: bool = False,
+                             noise="lindblad") -> Prediction:
+    """Prediction intervals for the outcome frequencies of an ``shots``-shot run of ``circuit``."""
+    rng = np.random.default_rng(seed)
+    dists = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(samples):
+            prof = profile_with(profile, _sample_params(posterior, rng)) if posterior else profile
+            dists.append(Twin(prof, noise=noise).run(circuit, transpile=transpile).probabilities)
+    keys = sorted(set().union(*dists))
+    P = np.array([[max(d.get(k, 0.0), 0.0) for k in keys] for d in dists])
+    P /= P.sum(axis=1, keepdims=True)
+    freqs = np.array([rng.multinomial(shots, p) / shots for p in P])
+    a = (1 - level) / 2
+    lo, hi = np.quantile(freqs, [a, 1 - a], axis=0)
+    mean = P.mean(axis=0)
+    return Prediction(dict(zip(keys, mean)), dict(zip(keys, lo)), dict(zip(keys, hi)), freqs, keys, shots, level)
+
+
+def consistency_test(pred: Prediction, counts: dict[str, int]) -> float:
+    """p-value of the measured counts under the predictive distribution (small = incompatible).
+
+    Statistic: the multinomial log-likelihood of the frequencies under the mean
+    prediction; its null distribution comes from the prediction's own samples.
+    """
+    keys = sorted(set(pred.keys) | set(counts))
+    mean = np.array([max(pred.mean.get(k, 0.0), 1e-12) for k in keys])
+    mean /= mean.sum()
+    shots = sum(counts.values())
+    obs = np.array([counts.get(k, 0) for k in keys]) / shots
+
+    def stat(f):
+        return float(np.sum(f * np.log(mean)))
+
+    idx = {k: i for i, k in enumerate(keys)}
+    null = []
+    for row in pred.samples:
+        f = np.zeros(len(keys))
+        for k, v in zip(pred.keys, row):
+            f[idx[k]] = v
+        null.append(stat(f))
+    null = np.array(null)
+    return float((np.sum(null <= stat(obs)) + 1) / (null.size + 1))

@@ -1,0 +1,157 @@
+"""Must-show #2 and #3 of the global fit: closure on a hidden perturbed profile, and prediction-interval coverage."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+
+from qpu_twin import Twin, load_profile
+from qpu_twin.benchmark import BenchCircuit
+from qpu_twin.fit import (
+    FitParameter,
+    consistency_test,
+    fit_twin,
+    posterior_from_fit,
+    posterior_from_profile,
+    predict_with_uncertainty,
+    profile_with,
+)
+
+BASE = load_profile("line5")
+TRUTH = {  # the hidden profile: readout, gate error, T1, ZZ and a coherent over-rotation all perturbed
+    ("p10", (0,)): 0.02, ("p01", (1,)): 0.05, ("gate_error", ("cx", (0, 1))): 0.025,
+    ("t1_us", (0,)): 70.0, ("zz_khz", (1, 2)): -80.0, ("overrotation", ("sx", (0,))): 0.03,
+}
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _truth_profile():
+    return profile_with(BASE, [FitParameter(k, t, v) for (k, t), v in TRUTH.items()])
+
+
+def _circuits():
+    out = []
+    for bits in ["000", "101", "011", "110"]:  # readout
+        qc = QuantumCircuit(5, 3)
+        for i, b in enumerate(reversed(bits)):
+            if b == "1":
+                qc.x(i)
+        qc.measure(range(3), range(3))
+        out.append(qc)
+    for t in (20, 60, 120):  # T1
+        qc = QuantumCircuit(5, 1)
+        qc.x(0)
+        qc.delay(t, 0, unit="us")
+        qc.measure(0, 0)
+        out.append(qc)
+    for ctrl in (0, 1):  # ZZ: conditional Ramsey
+        for t in (4, 8, 12, 16):
+            qc = QuantumCircuit(5, 1)
+            if ctrl:
+                qc.x(1)
+            qc.barrier()
+            qc.sx(2)
+            qc.delay(t, 2, unit="us")
+            qc.sx(2)
+            qc.measure(2, 0)
+            out.append(qc)
+    for n in (1, 5, 9, 13, 17):  # over-rotation: repeated sx
+        qc = QuantumCircuit(5, 1)
+        for _ in range(n):
+            qc.sx(0)
+        qc.measure(0, 0)
+        out.append(qc)
+    for k in (2, 6, 10):  # CX error: repeated CX
+        qc = QuantumCircuit(5, 2)
+        qc.x(0)
+        for _ in range(k):
+            qc.cx(0, 1)
+        qc.measure([0, 1], [0, 1])
+        out.append(qc)
+    return out
+
+
+def _data(profile, circuits, shots, seed):
+    twin = Twin(profile)
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, qc in enumerate(circuits):
+        p = twin.run(qc, transpile=False).probabilities
+        keys = list(p)
+        pr = np.maximum([p[k] for k in keys], 0)
+        c = rng.multinomial(shots, pr / pr.sum())
+        out.append(BenchCircuit(f"c{i}", qc, {k: int(v) for k, v in zip(keys, c) if v}, True))
+    return out
+
+
+def _params():
+    spec = [("p10", (0,), 0.01, 0.01), ("p01", (0,), 0.03, 0.015), ("p10", (1,), 0.01, 0.01),
+            ("p01", (1,), 0.03, 0.015), ("p10", (2,), 0.01, 0.01), ("p01", (2,), 0.03, 0.015),
+            ("gate_error", ("cx", (0, 1)), 0.01, 1.0), ("t1_us", (0,), 100.0, 0.5),
+            ("zz_khz", (1, 2), -50.0, 25.0), ("overrotation", ("sx", (0,)), 0.0, 0.05)]
+    return [FitParameter(k, t, v, prior_value=v, prior_sigma=s) for k, t, v, s in spec]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = _data(_truth_profile(), _circuits(), 20_000, seed=1)
+        return fit_twin(BASE, data, parameters=_params(), sweeps=3)
+
+
+def test_closure_on_hidden_profile(fitted):
+    truth_prof = _truth_profile()
+    from qpu_twin.fit.fit import _get
+
+    for p in fitted.parameters:
+        truth = _get(truth_prof, p.kind, p.target)
+        assert np.isfinite(p.stderr) and p.stderr > 0, p
+        assert abs(p.value - truth) <= 3 * p.stderr, (p.label, p.value, p.stderr, truth)
+    # the fitted profile is a valid, dated profile whose provenance names the fit
+    assert "fit of line5" in fitted.profile.provenance.source
+    assert fitted.history[-1]["log_posterior"] >= fitted.history[0]["log_posterior"]
+
+
+def test_prediction_interval_coverage(fitted):
+    """About 95 % of held-out measured frequencies fall inside the 95 % prediction intervals."""
+    truth_prof = _truth_profile()
+    post = posterior_from_fit(fitted)
+    held_out = _circuits()[::2]
+    inside = total = 0
+    for rep in range(3):
+        data = _data(truth_prof, held_out, 2000, seed=100 + rep)
+        for bc in data:
+            pred = predict_with_uncertainty(fitted.profile, bc.circuit, post, shots=2000, samples=60, seed=rep)
+            for k in pred.keys:
+                if pred.mean[k] < 1e-4:
+                    continue  # outcomes too rare to test with 2000 shots
+                f = bc.counts.get(k, 0) / 2000
+                inside += pred.lower[k] <= f <= pred.upper[k]
+                total += 1
+    cover = inside / total
+    tol = 3 * np.sqrt(0.95 * 0.05 / total) + 0.02  # binomial tolerance (+2 points: quantiles of 60 draws)
+    assert abs(cover - 0.95) <= tol, (cover, total)
+
+
+def test_consistency_test_flags_a_wrong_model(fitted):
+    qc = _circuits()[12]  # ZZ-sensitive circuit
+    truth_counts = _data(_truth_profile(), [qc], 4000, seed=7)[0].counts
+    pred = predict_with_uncertainty(fitted.profile, qc, posterior_from_fit(fitted), shots=4000, samples=80, seed=1)
+    assert consistency_test(pred, truth_counts) > 0.01
+    wrong = predict_with_uncertainty(BASE, qc, [], shots=4000, samples=80, seed=1)  # the datasheet, no ZZ change
+    assert consistency_test(wrong, truth_counts) <= 1 / 81 + 1e-12  # the smallest p-value 80 draws can give
+
+
+def test_posterior_from_profile_uses_stated_uncertainties():
+    post = posterior_from_profile(load_profile("quantinuum_h1-1"))
+    assert any(p.kind == "gate_error" and p.stderr > 0 for p in post)
