@@ -59,8 +59,8 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def marginal(self, clbits: Sequence[int]) -> dict[str, float]:
-        """Distribution of the listed classical bits (result string: last listed bit rightmost... i.e.
-        bit ``clbits[0]`` is the rightmost character, as in Qiskit's ``marginal_distribution``)."""
+        """Distribution of the listed classical bits; ``clbits[0]`` is the rightmost character
+        (as in Qiskit's ``marginal_distribution``)."""
         out: dict[str, float] = {}
         for key, p in self.probabilities.items():
             k = "".join(key[len(key) - 1 - c] for c in reversed(clbits))

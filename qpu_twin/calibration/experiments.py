@@ -100,8 +100,8 @@ def _backend_of(target):
 
 
 def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *, shots: int, seed=None,
-               optimization_level: int = 1) -> list[dict[str, int]]:
-    """Transpile ``circuits`` onto ``qubits`` of the backend (delays kept) and return their counts."""
+               optimization_level: int = 1) -> tuple[list[dict[str, int]], list[QuantumCircuit]]:
+    """Transpile ``circuits`` onto ``qubits`` of the backend (delays kept); return (counts, compiled circuits)."""
     backend = _backend_of(target)
     tq = transpile(circuits, backend, initial_layout=list(qubits), optimization_level=optimization_level,
                    seed_transpiler=0 if seed is None else int(np.random.SeedSequence(seed).generate_state(1)[0] % 2**31))

@@ -157,8 +157,8 @@ class _Item:
     bodies: tuple | None = None  # (true items, false items) with block-relative times
 
 
-def _items(circuit: QuantumCircuit, qmap: list[int], cmap: list[int], profile: DeviceProfile, warned: set,
-           outer: QuantumCircuit) -> list[_Item]:
+def _items(circuit: QuantumCircuit, qmap: list[int], cmap: list[int], profile: DeviceProfile,
+           warned: set) -> list[_Item]:
     items = []
     for inst in circuit.data:
         op = inst.operation
@@ -173,7 +173,7 @@ def _items(circuit: QuantumCircuit, qmap: list[int], cmap: list[int], profile: D
                 if block is None:
                     bodies.append([])
                     continue
-                sub = _items(block, qubits, clbits, profile, warned, outer)
+                sub = _items(block, qubits, clbits, profile, warned)
                 bodies.append(sub)
             timed = [_asap(b) for b in bodies]
             duration = max([t[1] for t in timed] + [0.0])
@@ -291,11 +291,11 @@ def schedule_circuit(circuit: QuantumCircuit, profile: DeviceProfile, *, method:
     if method not in ("alap", "asap"):
         raise CompileError(f"scheduling method={method!r}: use 'alap' or 'asap'")
     warned: set = set()
-    items = _items(circuit, list(range(circuit.num_qubits)), list(range(circuit.num_clbits)), profile, warned, circuit)
+    items = _items(circuit, list(range(circuit.num_qubits)), list(range(circuit.num_clbits)), profile, warned)
     timed, total = (_alap if method == "alap" else _asap)(items)
     ops = _to_ops(timed, 0.0)
 
-    active = sorted({q for op in ops if op.kind not in ("delay",) for q in _all_qubits(op)})
+    active = sorted({q for op in ops if op.kind not in ("delay",) for q in op.qubits})
     active_set = set(active)
     ops = [op for op in ops if op.kind != "delay" or set(op.qubits) & active_set]
     # idle windows between consecutive (non-delay) ops of each active qubit
@@ -318,13 +318,6 @@ def schedule_circuit(circuit: QuantumCircuit, profile: DeviceProfile, *, method:
     idle = _subtract_delays(idle, [op for op in ops if op.kind == "delay"])
     all_ops = sorted(ops + idle, key=lambda o: (o.start_ns, 0 if o.kind in ("idle", "delay") else 1))
     return Schedule(profile.name, tuple(active), circuit.num_clbits, tuple(all_ops), total, circuit)
-
-
-def _all_qubits(op: ScheduledOp):
-    if op.kind == "if_else":
-        yield from op.qubits
-        return
-    yield from op.qubits
 
 
 def _subtract_delays(idle: list[ScheduledOp], delays: list[ScheduledOp]) -> list[ScheduledOp]:
