@@ -3,5 +3,6 @@
 from .base import Engine, EngineOutput, engine_names, get_engine, register_engine
 from .density_matrix import DensityMatrixEngine
 from .tensor_network import TensorNetworkEngine, TruncationWarning
+from .quimb_mpdo import QuimbMPDOEngine
 
-__all__ = ["DensityMatrixEngine", "TensorNetworkEngine", "TruncationWarning", "Engine", "EngineOutput", "engine_names", "get_engine", "register_engine"]
+__all__ = ["DensityMatrixEngine", "QuimbMPDOEngine", "TensorNetworkEngine", "TruncationWarning", "Engine", "EngineOutput", "engine_names", "get_engine", "register_engine"]

@@ -60,6 +60,22 @@ def test_tn_equals_density_matrix_without_truncation(profile, kind, n, seed):
     assert tn.engine == "tensor_network"
     assert _maxdiff(dm.probabilities, tn.probabilities) < 1e-6
     assert tn.metadata["engine_stats"]["truncation_error"] < 1e-20  # nothing discarded
+    if kind != "dynamic":  # the quimb cross-check engine takes terminal measurements only
+        qb = twin.run(qc, transpile=False, engine="quimb_mpdo")
+        assert qb.engine == "quimb_mpdo"
+        assert _maxdiff(dm.probabilities, qb.probabilities) < 1e-6
+        assert _maxdiff(tn.probabilities, qb.probabilities) < 1e-6
+
+
+def test_quimb_engine_refuses_mid_circuit_measurement_with_advice():
+    twin = Twin("line5")
+    qc = QuantumCircuit(2, 2)
+    qc.sx(0)
+    qc.measure(0, 0)  # mid-circuit: qubit 0 is used again below
+    qc.cx(0, 1)
+    qc.measure(1, 1)
+    with pytest.raises(EngineError, match="terminal measurements only.*tensor_network"):
+        twin.run(qc, transpile=False, engine="quimb_mpdo")
 
 
 def test_at_least_twenty_cases():
