@@ -39,7 +39,6 @@ def test_one_job_exact_distributions(jobs):
     _check_job(jobs[0])
 
 
-@pytest.mark.slow
 def test_all_jobs_exact_distributions(jobs):
     for job in jobs[1:]:
         _check_job(job)
