@@ -15,7 +15,7 @@ from qiskit import QuantumCircuit
 
 from qpu_twin import Twin
 
-ENGINES = ["density_matrix", "tensor_network"]
+ENGINES = ["density_matrix", "tensor_network", "quimb_mpdo"]
 #: engines are compared without truncation; truncation has its own tests
 EXACT = {"max_bond": None, "cutoff": 0.0}
 NO_RO = {"level": "lindblad", "readout": False}
