@@ -457,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train-fraction", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     p.add_argument("--kinds", default="p10,p01,gate_error",
-                   help="parameter kinds: p10,p01,gate_error,t1_us,zz_khz,overrotation")
+                   help="parameter kinds: p10,p01,gate_error,t1_us,t2_us,zz_khz,overrotation")
     p.add_argument("--sweeps", type=int, default=2)
     p.add_argument("--aer-shots", type=int, default=20_000)
     p.add_argument("--max-circuits", type=int, help="only the first N circuits")

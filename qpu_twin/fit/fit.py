@@ -9,6 +9,8 @@ Parameters (``FitParameter.kind``):
 * ``gate_error``: total error (average infidelity) of a native gate;
   log-normal prior around the datasheet value (sigma_log = 1).
 * ``t1_us``: log-normal prior (sigma_log = 0.5).
+* ``t2_us``: log-normal prior (sigma_log = 0.5), searched below 2 T1 (the
+  physical limit; the profile validator enforces it).
 * ``zz_khz``: Gaussian prior at the datasheet value, sigma = max(50 %, 20 kHz).
 * ``overrotation``: coherent over-rotation fraction of a gate, Gaussian prior
   at 0, sigma = 0.05.
@@ -40,7 +42,7 @@ from .likelihood import CircuitTerm, loglik_readout, make_terms
 
 @dataclass(frozen=True)
 class FitParameter:
-    kind: str  # p10, p01, gate_error, t1_us, zz_khz, overrotation
+    kind: str  # p10, p01, gate_error, t1_us, t2_us, zz_khz, overrotation
     target: tuple  # (qubit,) or (gate name, qubits) or (a, b)
     value: float
     stderr: float = float("nan")
@@ -68,6 +70,8 @@ def _get(profile: DeviceProfile, kind: str, target) -> float:
         return float(profile.qubit(target[0]).prob_meas0_prep1)
     if kind == "t1_us":
         return float(profile.qubit(target[0]).t1_us)
+    if kind == "t2_us":
+        return float(profile.qubit(target[0]).t2_us)
     if kind == "gate_error":
         return float(profile.gate(target[0], target[1]).error)
     if kind == "overrotation":
@@ -82,9 +86,9 @@ def profile_with(profile: DeviceProfile, params: Sequence[FitParameter], *, name
     d = profile.to_dict()
     gates = {(g["name"], tuple(g["qubits"])): g for g in d["gates"]}
     for p in params:
-        if p.kind in ("p10", "p01", "t1_us"):
+        if p.kind in ("p10", "p01", "t1_us", "t2_us"):
             q = d["qubits"][p.target[0]]
-            field_ = {"p10": "prob_meas1_prep0", "p01": "prob_meas0_prep1", "t1_us": "t1_us"}[p.kind]
+            field_ = {"p10": "prob_meas1_prep0", "p01": "prob_meas0_prep1", "t1_us": "t1_us", "t2_us": "t2_us"}[p.kind]
             q[field_] = float(p.value)
             if p.kind == "t1_us" and q.get("t2_us") and q["t2_us"] > 2 * p.value:
                 q["t2_us"] = 2 * float(p.value)  # T2 <= 2 T1: the fit moved T1 below T2/2
@@ -116,7 +120,7 @@ def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
         return max(profile_sigma or 0.0, 0.5 * value, 0.005)
     if kind == "gate_error":
         return 1.0  # in log space
-    if kind == "t1_us":
+    if kind in ("t1_us", "t2_us"):
         return 0.5  # in log space
     if kind == "zz_khz":
         return max(0.5 * abs(value), 20.0)
@@ -124,12 +128,12 @@ def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
 
 
 def _logprior(kind: str, x: float, mu: float, sigma: float) -> float:
-    if kind in ("gate_error", "t1_us"):
+    if kind in ("gate_error", "t1_us", "t2_us"):
         return -0.5 * ((math.log(x) - math.log(mu)) / sigma) ** 2
     return -0.5 * ((x - mu) / sigma) ** 2
 
 
-_BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t1_us": (1.0, 5e4),
+_BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t1_us": (1.0, 5e4), "t2_us": (1.0, 1e5),
            "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3)}
 
 
@@ -161,7 +165,7 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[BenchCircuit],
                     v = _get(profile, kind, (name, qs))
                     mu = v if kind == "gate_error" else 0.0
                     out.append(FitParameter(kind, (name, qs), v, prior_value=mu, prior_sigma=_prior(kind, mu, None)))
-        elif kind == "t1_us":
+        elif kind in ("t1_us", "t2_us"):
             for q in sorted(active):
                 v = _get(profile, kind, (q,))
                 out.append(FitParameter(kind, (q,), v, prior_value=v, prior_sigma=_prior(kind, v, None)))
@@ -285,7 +289,7 @@ class _Model:
             if key[0] == "gate" and p.kind in ("gate_error", "overrotation") and key[2] == p.target[0] \
                     and tuple(key[3]) == tuple(p.target[1]):
                 continue
-            if p.kind == "t1_us" and ((key[0] == "idle" and key[1] == p.target[0]) or
+            if p.kind in ("t1_us", "t2_us") and ((key[0] == "idle" and key[1] == p.target[0]) or
                                       (key[0] == "gate" and p.target[0] in key[3])):
                 continue
             new._cache[key] = s
@@ -301,7 +305,7 @@ class _Model:
             return
         ro = self.readout()
         saved = [t.p_act for t in terms]
-        log_space = p.kind in ("gate_error", "t1_us")
+        log_space = p.kind in ("gate_error", "t1_us", "t2_us")
 
         def neg(u):
             v = math.exp(u) if log_space else u
@@ -315,6 +319,12 @@ class _Model:
         if log_space:
             center = math.log(p.value)
             a, b = max(math.log(lo), center - 2.5), min(math.log(hi), center + 2.5)
+            q = self._profile().qubit(p.target[0]) if p.kind in ("t1_us", "t2_us") else None
+            if p.kind == "t2_us":  # T2 <= 2 T1 (with the current T1 of the model)
+                b = min(b, math.log(2 * q.t1_us))
+            elif p.kind == "t1_us" and q.t2_us and any(
+                    o.kind == "t2_us" and o.target == p.target for o in self.params):
+                a = max(a, math.log(q.t2_us / 2))  # T2 is fitted too: keep T1 >= T2/2 (never clip T2)
         else:
             width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}[p.kind]
             a, b = max(lo, p.value - width), min(hi, p.value + width)
@@ -322,8 +332,9 @@ class _Model:
         u = float(res.x)
         # curvature of the negative log posterior at the optimum -> standard error
         step = 0.05 if log_space else (b - a) * 0.01
-        f0, fp, fm = neg(u), neg(u + step), neg(u - step)
-        curv = (fp - 2 * f0 + fm) / step**2
+        # second difference on three points inside [a, b] (shifted at a bound: the parameter space ends there)
+        c = min(max(u, a + step), b - step)
+        curv = (neg(c + step) - 2 * neg(c) + neg(c - step)) / step**2
         v = math.exp(u) if log_space else u
         if curv > 0:
             su = 1 / math.sqrt(curv)

@@ -31,7 +31,8 @@ def posterior_from_profile(profile: DeviceProfile) -> list[FitParameter]:
     """Parameters with the standard errors a profile states (``uncertainty`` fields)."""
     out = []
     for q in profile.qubits:
-        for field, kind in (("prob_meas1_prep0", "p10"), ("prob_meas0_prep1", "p01"), ("t1_us", "t1_us")):
+        for field, kind in (("prob_meas1_prep0", "p10"), ("prob_meas0_prep1", "p01"), ("t1_us", "t1_us"),
+                           ("t2_us", "t2_us")):
             if field in q.uncertainty and getattr(q, field) is not None:
                 out.append(FitParameter(kind, (q.index,), float(getattr(q, field)), float(q.uncertainty[field])))
     for g in profile.gates:
@@ -54,12 +55,20 @@ class Prediction:
     level: float
 
 
-def _sample_params(post: Sequence[FitParameter], rng) -> list[FitParameter]:
+def _sample_params(post: Sequence[FitParameter], rng, profile: DeviceProfile) -> list[FitParameter]:
+    """One Gaussian draw of every parameter; a draw beyond a bound of the parameter space
+    (``_BOUNDS``, and T2 <= 2 T1 for the drawn or stated T1) is put on the bound."""
     out = []
     for p in post:
         lo, hi = _BOUNDS[p.kind]
         v = p.value + p.stderr * rng.standard_normal()
         out.append(replace(p, value=float(np.clip(v, lo, hi))))
+    t1 = {p.target: p.value for p in out if p.kind == "t1_us"}
+    for i, p in enumerate(out):
+        if p.kind == "t2_us":
+            cap = 2 * t1.get(p.target, profile.qubit(p.target[0]).t1_us)
+            if p.value > cap:
+                out[i] = replace(p, value=cap)
     return out
 
 
@@ -72,7 +81,7 @@ def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequenc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(samples):
-            prof = profile_with(profile, _sample_params(posterior, rng)) if posterior else profile
+            prof = profile_with(profile, _sample_params(posterior, rng, profile)) if posterior else profile
             dists.append(Twin(prof, noise=noise).run(circuit, transpile=transpile).probabilities)
     keys = sorted(set().union(*dists))
     P = np.array([[max(d.get(k, 0.0), 0.0) for k in keys] for d in dists])

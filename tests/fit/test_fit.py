@@ -155,3 +155,28 @@ def test_consistency_test_flags_a_wrong_model(fitted):
 def test_posterior_from_profile_uses_stated_uncertainties():
     post = posterior_from_profile(load_profile("quantinuum_h1-1"))
     assert any(p.kind == "gate_error" and p.stderr > 0 for p in post)
+
+
+def test_t2_closure_and_constraint():
+    """T2 is fitted back within 3 sigma from Ramsey-type data, and the search respects T2 <= 2 T1."""
+    truth = profile_with(BASE, [FitParameter("t2_us", (0,), 45.0)])
+    circuits = []
+    for t in (10, 25, 50, 80):
+        qc = QuantumCircuit(5, 1)
+        qc.sx(0)
+        qc.delay(t, 0, unit="us")
+        qc.sx(0)
+        qc.measure(0, 0)
+        circuits.append(qc)
+    data = _data(truth, circuits, 20_000, seed=3)
+    start = [FitParameter("t2_us", (0,), 80.0, prior_value=80.0, prior_sigma=0.5)]
+    fit = fit_twin(BASE, data, parameters=start, sweeps=1)
+    (p,) = fit.parameters
+    assert np.isfinite(p.stderr) and p.stderr > 0
+    assert abs(p.value - 45.0) <= 3 * p.stderr, (p.value, p.stderr)
+    assert fit.profile.qubit(0).t2_us == pytest.approx(p.value)
+    # data from T2 = 2 T1 (no pure dephasing): the fit stays on the physical side of the bound
+    at_limit = profile_with(BASE, [FitParameter("t2_us", (0,), 200.0)])
+    fit2 = fit_twin(BASE, _data(at_limit, circuits, 20_000, seed=4), parameters=start, sweeps=1)
+    assert fit2.parameters[0].value <= 2 * BASE.qubit(0).t1_us + 1e-9
+    assert fit2.parameters[0].value > 120.0  # pulled well above the datasheet 80 us toward the limit
