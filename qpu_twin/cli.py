@@ -351,7 +351,11 @@ def _cmd_fit(args) -> int:
     train = [circuits[i] for i in sorted(order[:n_train])]
     test = [circuits[i] for i in sorted(order[n_train:])]
     kinds = args.kinds.split(",")
-    result = fit_twin(base, train, kinds=kinds, sweeps=args.sweeps, progress=not args.json)
+    from .profiles.importers._common import parse_timestamp
+
+    dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in train if c.meta.get("date")]
+    stamp = max(dates) if dates and len(dates) == len(train) else None  # the fitted profile is dated by its data
+    result = fit_twin(base, train, kinds=kinds, sweeps=args.sweeps, progress=not args.json, timestamp=stamp)
     fitted_model = _twin_model("fitted_twin", "lindblad", ds, result.profile)
     models = [_twin_model("datasheet_twin", "lindblad", ds, None), fitted_model]
     aer = _aer_model(ds, args.aer_shots, args.seed)

@@ -158,7 +158,7 @@ def _load_ibm(files: list[Path], path: Path) -> HardwareDataset:
         dates.append(job.date)
         for hc in job.circuits:
             circuits.append(BenchCircuit(hc.name, hc.circuit, hc.counts, True, None, key if job.properties else None,
-                                         {"job_id": job.job_id}))
+                                         {"job_id": job.job_id, "date": str(job.date)}))
     return HardwareDataset(path.name, device, min(dates) if dates else "", tuple(circuits), snaps, raws,
                            f"IBM job archive {path}")
 

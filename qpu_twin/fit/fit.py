@@ -350,7 +350,7 @@ class _Model:
 
 def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parameters: list[FitParameter] | None = None,
              kinds: Sequence[str] = ("p10", "p01", "gate_error"), noise: dict | None = None, sweeps: int = 2,
-             evals: int = 12, progress: bool = False) -> FitResult:
+             evals: int = 12, progress: bool = False, timestamp=None) -> FitResult:
     """Maximum a posteriori fit of ``profile`` to the measured counts of ``circuits``.
 
     Parameters
@@ -361,6 +361,9 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parame
         Default: :func:`default_parameters` with ``kinds``.
     sweeps : int
         Rounds of (readout block, then each quantum parameter).
+    timestamp : datetime, optional
+        Date of the fitted profile: when the data were taken (e.g. the latest
+        training job). Default: the starting profile's snapshot date.
     """
     from tqdm import tqdm
 
@@ -385,4 +388,9 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parame
         "method": "qpu_twin.fit.fit_twin (MAP, multinomial likelihood, datasheet priors)",
         "notes": [f"{p.label}: {p.prior_value:.4g} -> {p.value:.4g} +- {p.stderr:.2g}" for p in model.params],
     })
+    if timestamp is not None:
+        fitted = fitted.replace(timestamp=timestamp.isoformat())
+        fitted = fitted.replace(provenance={**fitted.provenance.model_dump(mode="json"), "notes": [
+            f"timestamp {fitted.timestamp.isoformat()}: when the fitted data were taken (starting snapshot "
+            f"{profile.timestamp.isoformat()})", *fitted.provenance.notes]})
     return FitResult(fitted, model.params, model.log_posterior(), history, time.perf_counter() - t0)
