@@ -156,24 +156,39 @@ def _result(data, quantity, fit, pname, scale=1.0, unit="", extra=None) -> Calib
 
 
 # ---------------------------------------------------------------------- T1 / T2
-class T1Experiment(Experiment):
-    """X, wait t, measure: P(1) = a exp(-t/T1) + b."""
+class _DelayScan(Experiment):
+    """One single-qubit circuit per delay t (us): ``_sequence`` builds it, then a measurement."""
 
-    name = "T1"
+    success = "1"  # the outcome counted as k
 
     def __init__(self, qubit: int, delays_us: Sequence[float]):
         super().__init__([qubit])
         self.delays_us = np.asarray(delays_us, float)
 
+    def _metadata(self) -> dict[str, Any]:
+        return {}
+
+    def _sequence(self, qc: QuantumCircuit, t_us: float) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
     def circuits(self):
         out = []
         for t in self.delays_us:
-            qc = QuantumCircuit(1, 1, metadata={"x": float(t), "success": "1"})
-            qc.x(0)
-            _delay(qc, t * 1e-6, 0)
+            qc = QuantumCircuit(1, 1, metadata={"x": float(t), "success": self.success, **self._metadata()})
+            self._sequence(qc, float(t))
             qc.measure(0, 0)
             out.append(qc)
         return out
+
+
+class T1Experiment(_DelayScan):
+    """X, wait t, measure: P(1) = a exp(-t/T1) + b."""
+
+    name = "T1"
+
+    def _sequence(self, qc, t_us):
+        qc.x(0)
+        _delay(qc, t_us * 1e-6, 0)
 
     @classmethod
     def analyse(cls, data, **kw):
@@ -184,27 +199,28 @@ class T1Experiment(Experiment):
         return [_result(data, "t1_us", fit, "tau", unit="us")]
 
 
-class RamseyExperiment(Experiment):
+def _ramsey(qc: QuantumCircuit, q: int, t_us: float, detuning_mhz: float) -> None:
+    """sx, wait t, virtual detuning rz(2 pi f_d t), sx on qubit ``q``."""
+    qc.sx(q)
+    _delay(qc, t_us * 1e-6, q)
+    qc.rz(2 * np.pi * detuning_mhz * t_us, q)
+    qc.sx(q)
+
+
+class RamseyExperiment(_DelayScan):
     """sx, wait t, rz(2 pi f_d t), sx: P(1) = a exp(-t/T2*) cos(2 pi f t + phi) + b."""
 
     name = "T2Ramsey"
 
     def __init__(self, qubit: int, delays_us: Sequence[float], *, detuning_mhz: float = 0.1):
-        super().__init__([qubit])
-        self.delays_us = np.asarray(delays_us, float)
+        super().__init__(qubit, delays_us)
         self.detuning_mhz = float(detuning_mhz)
 
-    def circuits(self):
-        out = []
-        for t in self.delays_us:
-            qc = QuantumCircuit(1, 1, metadata={"x": float(t), "success": "1", "detuning_mhz": self.detuning_mhz})
-            qc.sx(0)
-            _delay(qc, t * 1e-6, 0)
-            qc.rz(2 * np.pi * self.detuning_mhz * t, 0)
-            qc.sx(0)
-            qc.measure(0, 0)
-            out.append(qc)
-        return out
+    def _metadata(self):
+        return {"detuning_mhz": self.detuning_mhz}
+
+    def _sequence(self, qc, t_us):
+        _ramsey(qc, 0, t_us, self.detuning_mhz)
 
     def _run_meta(self, compiled):
         return {"detuning_mhz": self.detuning_mhz}
@@ -236,27 +252,18 @@ def _fit_ramsey(x, k, n, f_guess, kw) -> F.Fit:
     return best
 
 
-class HahnEchoExperiment(Experiment):
+class HahnEchoExperiment(_DelayScan):
     """sx, t/2, x, t/2, sx: P(1) = a exp(-t/T2) + b (decays towards 1/2)."""
 
     name = "T2Hahn"
+    success = "0"
 
-    def __init__(self, qubit: int, delays_us: Sequence[float]):
-        super().__init__([qubit])
-        self.delays_us = np.asarray(delays_us, float)
-
-    def circuits(self):
-        out = []
-        for t in self.delays_us:
-            qc = QuantumCircuit(1, 1, metadata={"x": float(t), "success": "0"})
-            qc.sx(0)
-            _delay(qc, t * 0.5e-6, 0)
-            qc.x(0)
-            _delay(qc, t * 0.5e-6, 0)
-            qc.sx(0)
-            qc.measure(0, 0)
-            out.append(qc)
-        return out
+    def _sequence(self, qc, t_us):
+        qc.sx(0)
+        _delay(qc, t_us * 0.5e-6, 0)
+        qc.x(0)
+        _delay(qc, t_us * 0.5e-6, 0)
+        qc.sx(0)
 
     @classmethod
     def analyse(cls, data, **kw):
@@ -393,10 +400,7 @@ class ZZExperiment(Experiment):
                 if ctrl:
                     qc.x(0)
                 qc.barrier()  # keep the control flip before the Ramsey (ALAP would move it to the end)
-                qc.sx(1)
-                _delay(qc, t * 1e-6, 1)
-                qc.rz(2 * np.pi * self.detuning_mhz * t, 1)
-                qc.sx(1)
+                _ramsey(qc, 1, float(t), self.detuning_mhz)
                 qc.measure(1, 0)
                 out.append(qc)
         return out

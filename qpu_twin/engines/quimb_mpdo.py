@@ -31,7 +31,8 @@ import numpy as np
 from ..errors import EngineError
 from ..noise.program import Channel, NoisyProgram
 from .base import Engine, EngineOutput, register_engine
-from .tensor_network import MPDO, MPDOState, _readout_superop, _site_gate, _site_order
+from .tensor_network import (MPDO, MPDOState, _readout_superop, _site_gate, _site_order, check_mpdo_options,
+                             engine_output)
 
 
 class QuimbMPDOEngine(Engine):
@@ -45,10 +46,7 @@ class QuimbMPDOEngine(Engine):
 
     def __init__(self, *, max_bond: int | None = 128, cutoff: float = 1e-12, max_enumerate: int = 20, **options: Any):
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate, **options)
-        if max_bond is not None and max_bond < 1:
-            raise EngineError(f"quimb_mpdo: max_bond={max_bond!r} must be >= 1 or None")
-        if not 0 <= cutoff < 1:
-            raise EngineError(f"quimb_mpdo: cutoff={cutoff!r} must be in [0, 1)")
+        check_mpdo_options("quimb_mpdo", max_bond, cutoff)
         self.max_bond, self.cutoff, self.max_enumerate = max_bond, cutoff, max_enumerate
 
     def check(self, program: NoisyProgram) -> None:
@@ -107,13 +105,7 @@ class QuimbMPDOEngine(Engine):
             "state": state,
             "library": f"quimb {_quimb_version()}",
         }
-        if program.num_clbits <= self.max_enumerate:
-            probs = state.distribution()
-            meta["trace"] = float(sum(probs.values()))
-        else:
-            probs = {}
-            meta["trace"] = state.trace()
-        return EngineOutput(probs, meta, sampler=state.sample)
+        return engine_output(state, meta, self.max_enumerate)
 
 
 def _quimb_version() -> str:

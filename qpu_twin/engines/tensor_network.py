@@ -353,6 +353,28 @@ class MPDOState:
         return dict(sorted(counts.items())), clipped
 
 
+def check_mpdo_options(engine: str, max_bond, cutoff) -> None:
+    if max_bond is not None and max_bond < 1:
+        raise EngineError(f"{engine}: max_bond={max_bond!r} must be >= 1 or None")
+    if not 0 <= cutoff < 1:
+        raise EngineError(f"{engine}: cutoff={cutoff!r} must be in [0, 1)")
+
+
+def engine_output(state: MPDOState, meta: dict[str, Any], max_enumerate: int) -> EngineOutput:
+    """The exact distribution when there are at most ``max_enumerate`` classical bits, else sampling only."""
+    if state.num_clbits <= max_enumerate:
+        probs = state.distribution()
+        meta["trace"] = float(sum(probs.values()))
+    else:
+        probs = {}
+        meta["trace"] = state.trace()
+        meta["probabilities"] = (
+            f"not enumerated ({state.num_clbits} classical bits > max_enumerate={max_enumerate}); "
+            "use res.counts or res.metadata['engine_stats']['state'].probability(bitstring)"
+        )
+    return EngineOutput(probs, meta, sampler=state.sample)
+
+
 def _site_order(program: NoisyProgram) -> list[int]:
     """Reverse Cuthill-McKee order of the interaction graph (2-qubit channels), weighted by use."""
     from scipy.sparse import csr_matrix
@@ -403,10 +425,7 @@ class TensorNetworkEngine(Engine):
                  warn_threshold: float = 1e-3, progress: bool | None = None, **options: Any):
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate,
                          warn_threshold=warn_threshold, **options)
-        if max_bond is not None and max_bond < 1:
-            raise EngineError(f"tensor_network: max_bond={max_bond!r} must be >= 1 or None")
-        if not 0 <= cutoff < 1:
-            raise EngineError(f"tensor_network: cutoff={cutoff!r} must be in [0, 1)")
+        check_mpdo_options("tensor_network", max_bond, cutoff)
         self.max_bond, self.cutoff = max_bond, cutoff
         self.max_enumerate, self.warn_threshold, self.progress = max_enumerate, warn_threshold, progress
 
@@ -472,17 +491,7 @@ class TensorNetworkEngine(Engine):
                 TruncationWarning,
                 stacklevel=3,
             )
-        if program.num_clbits <= self.max_enumerate:
-            probs = state.distribution()
-            meta["trace"] = float(sum(probs.values()))
-        else:
-            probs = {}
-            meta["trace"] = state.trace()
-            meta["probabilities"] = (
-                f"not enumerated ({program.num_clbits} classical bits > max_enumerate={self.max_enumerate}); "
-                "use res.counts or res.metadata['engine_stats']['state'].probability(bitstring)"
-            )
-        return EngineOutput(probs, meta, sampler=state.sample)
+        return engine_output(state, meta, self.max_enumerate)
 
 
 register_engine("tensor_network", TensorNetworkEngine)
