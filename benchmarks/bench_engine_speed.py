@@ -33,23 +33,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from qiskit import QuantumCircuit
 from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qpu_twin import Twin, load_profile, to_aer_noise_model  # noqa: E402
-
-
-def ghz(n: int, measure: bool = False) -> QuantumCircuit:
-    qc = QuantumCircuit(n, n if measure else 0)
-    qc.h(0)
-    for i in range(n - 1):
-        qc.cx(i, i + 1)
-    if measure:
-        qc.measure(range(n), range(n))
-    return qc
+from qpu_twin.circuits import ghz  # noqa: E402
 
 
 def ghz_fidelity(rho: np.ndarray) -> float:
@@ -79,7 +69,7 @@ def part_a(quick: bool) -> list[dict]:
             r = qutip_qip_ghz(n, model, t1_us=100.0, t2_us=80.0, **({"sc_levels": levels} if model == "SCQubits" else {}))
             rows.append({"n": n, "simulator": f"qutip-qip {model} ({levels}-level)", "seconds": r["seconds"],
                          "ghz_fidelity": r["fidelity"]})
-        qc = ghz(n)
+        qc = ghz(n, measure=False)
         t = time.perf_counter()
         twin = Twin("line5")
         rho, _ = twin.density_matrix(qc, seed=1)

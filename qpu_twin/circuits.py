@@ -12,6 +12,17 @@ from .profiles.io import load_profile
 from .profiles.model import DeviceProfile
 
 
+def ghz(n: int, *, measure: bool = True, name: str | None = None) -> QuantumCircuit:
+    """The logical GHZ chain H(0), CX(i, i+1); measured into n bits unless ``measure=False``."""
+    qc = QuantumCircuit(n, n if measure else 0, name=name or f"ghz{n}")
+    qc.h(0)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    if measure:
+        qc.measure(range(n), range(n))
+    return qc
+
+
 def live_graph(profile: DeviceProfile) -> dict[int, set[int]]:
     """Undirected graph of operational qubits joined by operational two-qubit gates."""
     adj: dict[int, set[int]] = {q.index: set() for q in profile.qubits if q.operational}

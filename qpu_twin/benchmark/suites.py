@@ -11,15 +11,12 @@ from __future__ import annotations
 import numpy as np
 from qiskit import QuantumCircuit
 
+from ..circuits import ghz as ghz_circuit
 from .dataset import BenchCircuit
 
 
 def ghz(n: int) -> BenchCircuit:
-    qc = QuantumCircuit(n, n, name=f"ghz{n}")
-    qc.h(0)
-    for i in range(n - 1):
-        qc.cx(i, i + 1)
-    qc.measure(range(n), range(n))
+    qc = ghz_circuit(n)
     return BenchCircuit(qc.name, qc, meta={"kind": "ghz"})
 
 

@@ -14,6 +14,7 @@ import pytest
 from qiskit import QuantumCircuit
 
 from qpu_twin import Twin
+from qpu_twin.circuits import ghz
 
 ENGINES = ["density_matrix", "tensor_network", "quimb_mpdo"]
 #: engines are compared without truncation; truncation has its own tests
@@ -23,15 +24,6 @@ NO_RO = {"level": "lindblad", "readout": False}
 
 def _p1(res):
     return res.probabilities.get("1", 0.0)
-
-
-def _ghz(n):
-    qc = QuantumCircuit(n, n)
-    qc.h(0)
-    for i in range(n - 1):
-        qc.cx(i, i + 1)
-    qc.measure(range(n), range(n))
-    return qc
 
 
 @pytest.fixture(autouse=True)
@@ -76,8 +68,8 @@ def test_ramsey_and_echo(engine, echo, near_ideal_line5):
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("n", [2, 3, 5])
-def test_ideal_bell_ghz(engine, n):
-    p = Twin("line5", noise="ideal", engine=engine, engine_options=EXACT).run(_ghz(n), seed=1).probabilities
+def test_ideal_bellghz(engine, n):
+    p = Twin("line5", noise="ideal", engine=engine, engine_options=EXACT).run(ghz(n), seed=1).probabilities
     assert p.get("0" * n, 0) == pytest.approx(0.5, abs=1e-9) and p.get("1" * n, 0) == pytest.approx(0.5, abs=1e-9)
 
 
@@ -85,7 +77,7 @@ def test_ideal_bell_ghz(engine, n):
 @pytest.mark.parametrize("profile", ["line5", "ibm_hanoi", "quantinuum_h1-1"])
 def test_noisy_ghz_trace_one_and_reference(engine, profile):
     twin = Twin(profile, engine=engine, engine_options=EXACT)
-    compiled = twin.compile(_ghz(4), seed=3)
+    compiled = twin.compile(ghz(4), seed=3)
     res = twin.run(compiled, transpile=False)
     assert abs(sum(res.probabilities.values()) - 1) < 1e-10
     assert min(res.probabilities.values()) > -1e-12

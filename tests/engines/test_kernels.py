@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qiskit.quantum_info import Operator, SuperOp, random_quantum_channel
+from qiskit.quantum_info import SuperOp, random_quantum_channel
 
 from qpu_twin.engines.kernels import apply_superop, project_qubit
 from qpu_twin.noise import channels as ch

@@ -6,9 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
-from qiskit import QuantumCircuit, transpile
+from qiskit import transpile
 
 from qpu_twin import DeviceProfile, ProfileWarning, Twin, TwinBackend
+from qpu_twin.circuits import ghz
 
 
 @pytest.fixture(autouse=True)
@@ -16,16 +17,6 @@ def _quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def _ghz(n, measure=True):
-    qc = QuantumCircuit(n, n if measure else 0)
-    qc.h(0)
-    for i in range(n - 1):
-        qc.cx(i, i + 1)
-    if measure:
-        qc.measure(range(n), range(n))
-    return qc
 
 
 def _within_shot_noise(counts: dict, exact: dict, shots: int, k: float = 5.0):
@@ -37,7 +28,7 @@ def _within_shot_noise(counts: dict, exact: dict, shots: int, k: float = 5.0):
 
 def test_run_returns_a_qiskit_result():
     backend = TwinBackend("line5", seed=1)
-    tq = transpile(_ghz(3), backend, seed_transpiler=1)
+    tq = transpile(ghz(3), backend, seed_transpiler=1)
     res = backend.run(tq, shots=3000, memory=True).result()
     counts = res.get_counts()
     assert sum(counts.values()) == 3000
@@ -50,7 +41,7 @@ def test_sampler_v2_agrees_with_twin():
     from qiskit.primitives import BackendSamplerV2
 
     backend = TwinBackend("ibm_hanoi", seed=2)
-    tq = transpile(_ghz(3), backend, seed_transpiler=3)
+    tq = transpile(ghz(3), backend, seed_transpiler=3)
     pub = BackendSamplerV2(backend=backend).run([tq], shots=8000).result()[0]
     counts = pub.data.c.get_counts()
     exact = Twin("ibm_hanoi").run(tq, transpile=False).probabilities
@@ -62,13 +53,13 @@ def test_estimator_v2_agrees_with_twin():
     from qiskit.quantum_info import SparsePauliOp
 
     backend = TwinBackend("ibm_hanoi", seed=3)
-    tq = transpile(_ghz(2, measure=False), backend, seed_transpiler=3)
+    tq = transpile(ghz(2, measure=False), backend, seed_transpiler=3)
     est = BackendEstimatorV2(backend=backend, options={"default_precision": 0.01})
     for label in ("ZZ", "XX"):
         obs = SparsePauliOp(label).apply_layout(tq.layout)
         ev = est.run([(tq, obs)]).result()[0].data
         # exact reference: rotate to the Z basis, measure, and take the parity from the exact distribution
-        qc = _ghz(2, measure=False)
+        qc = ghz(2, measure=False)
         if label == "XX":
             qc.h([0, 1])
         qc.measure_all()
