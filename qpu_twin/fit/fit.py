@@ -149,7 +149,8 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[BenchCircuit],
             if name == "measure":
                 measured.add(qs[0])
             elif len(qs) == 2 and name not in ("barrier",):
-                used_gates.add((name, qs))
+                # the profile's orientation: a symmetric gate used as (b, a) is the profile's (a, b) entry
+                used_gates.add((name, profile.gate(name, qs).qubits if profile.has_gate(name, qs) else qs))
             if name not in ("delay", "barrier"):
                 active.update(qs)
     out = []
@@ -287,7 +288,7 @@ class _Model:
         p = trial[i]
         for key, s in old._cache.items():  # reuse every map the change cannot affect
             if key[0] == "gate" and p.kind in ("gate_error", "overrotation") and key[2] == p.target[0] \
-                    and tuple(key[3]) == tuple(p.target[1]):
+                    and set(key[3]) == set(p.target[1]):  # either orientation (symmetric gates share an entry)
                 continue
             if p.kind in ("t1_us", "t2_us") and ((key[0] == "idle" and key[1] == p.target[0]) or
                                       (key[0] == "gate" and p.target[0] in key[3])):

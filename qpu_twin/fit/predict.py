@@ -18,6 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import QpuTwinError
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
 from .fit import _BOUNDS, FitParameter, FitResult, profile_with
@@ -96,17 +97,24 @@ def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequenc
 def consistency_test(pred: Prediction, counts: dict[str, int]) -> float:
     """p-value of the measured counts under the predictive distribution (small = incompatible).
 
-    Statistic: the multinomial log-likelihood of the frequencies under the mean
-    prediction; its null distribution comes from the prediction's own samples.
+    Statistic: the G statistic sum f log(f / mean) of the measured frequencies
+    against the mean prediction (large = far from it, in any direction, also
+    when the data are more peaked than predicted); its null distribution comes
+    from the prediction's own samples, which include shot noise for
+    ``pred.shots`` shots, so ``counts`` must have that many shots.
     """
+    shots = sum(counts.values())
+    if shots != pred.shots:
+        raise QpuTwinError(f"consistency_test: counts have {shots} shots but the prediction was made for "
+                           f"shots={pred.shots}; predict with the measured number of shots")
     keys = sorted(set(pred.keys) | set(counts))
     mean = np.array([max(pred.mean.get(k, 0.0), 1e-12) for k in keys])
     mean /= mean.sum()
-    shots = sum(counts.values())
     obs = np.array([counts.get(k, 0) for k in keys]) / shots
 
     def stat(f):
-        return float(np.sum(f * np.log(mean)))
+        nz = f > 0
+        return float(np.sum(f[nz] * np.log(f[nz] / mean[nz])))
 
     idx = {k: i for i, k in enumerate(keys)}
     null = []
@@ -116,4 +124,4 @@ def consistency_test(pred: Prediction, counts: dict[str, int]) -> float:
             f[idx[k]] = v
         null.append(stat(f))
     null = np.array(null)
-    return float((np.sum(null <= stat(obs)) + 1) / (null.size + 1))
+    return float((np.sum(null >= stat(obs)) + 1) / (null.size + 1))

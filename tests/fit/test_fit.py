@@ -206,3 +206,35 @@ def test_cli_fit_json_and_dated_profile(capsys, tmp_path):
     fitted = load(out_path)
     assert fitted.timestamp.date().isoformat() == "2022-04-12"  # first job's date, not the 2022-05-18 snapshot
     assert "fit of ibm_hanoi" in fitted.provenance.source
+
+
+def test_consistency_test_is_two_sided_and_checks_shots():
+    """Data more peaked than predicted are rejected too (an independent binomial null, not the twin)."""
+    from qpu_twin import QpuTwinError
+    from qpu_twin.fit.predict import Prediction
+
+    rng = np.random.default_rng(0)
+    shots = 1000
+    freqs = rng.binomial(shots, 0.3, size=400) / shots
+    samples = np.stack([1 - freqs, freqs], axis=1)
+    pred = Prediction({"0": 0.7, "1": 0.3}, {}, {}, samples, ["0", "1"], shots, 0.95)
+    assert consistency_test(pred, {"0": 700, "1": 300}) > 0.5  # the mean itself: typical
+    assert consistency_test(pred, {"0": 950, "1": 50}) <= 1 / 401 + 1e-12  # too peaked: rejected
+    assert consistency_test(pred, {"0": 400, "1": 600}) <= 1 / 401 + 1e-12  # too flat: rejected
+    with pytest.raises(QpuTwinError, match="shots"):
+        consistency_test(pred, {"0": 70, "1": 30})
+
+
+def test_symmetric_gate_used_reversed_maps_to_the_profile_entry():
+    from qpu_twin.fit import default_parameters
+
+    prof = load_profile("quantinuum_h1-1")
+    qc = QuantumCircuit(prof.num_qubits, 2)
+    qc.rzz(0.5, 1, 0)
+    qc.measure([0, 1], [0, 1])
+    (gate_param,) = [p for p in default_parameters(prof, [BenchCircuit("c", qc, {"00": 1}, True)])
+                     if p.kind == "gate_error"]
+    entry = prof.gate("rzz", (1, 0))
+    assert gate_param.target == ("rzz", entry.qubits)
+    bumped = profile_with(prof, [FitParameter("gate_error", gate_param.target, 2 * entry.error)])
+    assert bumped.gate("rzz", (1, 0)).error == pytest.approx(2 * entry.error)
