@@ -335,19 +335,24 @@ def _cmd_fit(args) -> int:
 
     ds = load_dataset(args.dataset).subset(args.max_circuits)
     circuits = [c for c in ds.circuits if c.counts]
-    if not circuits:
-        raise QpuTwinError(f"dataset {args.dataset!r} has no measured counts")
+    if len(circuits) < 2:
+        raise QpuTwinError(f"dataset {args.dataset!r} has {len(circuits)} circuit(s) with measured counts: "
+                           "need at least 2 (one to fit, one held out)")
+    logical = [c.name for c in circuits if not c.physical]
+    if logical:
+        raise QpuTwinError(f"dataset {args.dataset!r}: the fit runs circuits as physical (transpile=False), but "
+                           f"{len(logical)} are not marked physical (e.g. {logical[0]!r})")
     if args.profile:
         base = load_profile(args.profile)
     elif ds.snapshots:
-        base = ds.snapshots[sorted(ds.snapshots)[0]]
+        base = min(ds.snapshots.values(), key=lambda p: p.timestamp)  # the earliest snapshot
     else:
         raise QpuTwinError(f"dataset {args.dataset!r} carries no calibration snapshot: pass --profile NAME")
     if not 0 < args.train_fraction < 1:
         raise QpuTwinError(f"--train-fraction {args.train_fraction}: must be in (0, 1)")
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(circuits))
-    n_train = max(1, int(round(args.train_fraction * len(circuits))))
+    n_train = min(max(1, int(round(args.train_fraction * len(circuits)))), len(circuits) - 1)
     train = [circuits[i] for i in sorted(order[:n_train])]
     test = [circuits[i] for i in sorted(order[n_train:])]
     kinds = args.kinds.split(",")
@@ -357,7 +362,8 @@ def _cmd_fit(args) -> int:
     stamp = max(dates) if dates and len(dates) == len(train) else None  # the fitted profile is dated by its data
     result = fit_twin(base, train, kinds=kinds, sweeps=args.sweeps, progress=not args.json, timestamp=stamp)
     fitted_model = _twin_model("fitted_twin", "lindblad", ds, result.profile)
-    models = [_twin_model("datasheet_twin", "lindblad", ds, None), fitted_model]
+    # the datasheet baseline: --profile if given, else each circuit's own snapshot
+    models = [_twin_model("datasheet_twin", "lindblad", ds, base if args.profile else None), fitted_model]
     aer = _aer_model(ds, args.aer_shots, args.seed)
     if aer is not None:
         models.append(aer)

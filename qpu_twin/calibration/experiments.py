@@ -18,10 +18,13 @@ Quantities (``CalibrationResult.quantity``):
 ``epc``                error per Clifford r = (d-1)/d (1 - alpha)
 ``epg``                error per native gate: for 1 qubit, epc divided by the
                        mean number of physical (non-virtual) gates per Clifford;
-                       for 2 qubits, (epc - n1 * epg_1q) / n2 with n1, n2 the
+                       for 2 qubits, (epc - 1.2 n1 * epg_1q) / n2 with n1, n2 the
                        mean numbers of 1- and 2-qubit gates per Clifford
-                       (``epg_1q`` given, else 0: all error on the 2q gate)
-``zz_khz``             static ZZ, zeta = f(control in |1>) - f(control in |0>)
+                       (``epg_1q`` given, else 0: all error on the 2q gate).
+                       1.2: a one-qubit gate with average infidelity r on a
+                       two-qubit register adds 1.2 r to the two-qubit error per
+                       Clifford (depolarising parameter (1 + 4 p1)/5, r = 3/4 (1 - p))
+``zz_khz``             static ZZ, zeta = -(f(control in |1>) - f(control in |0>))
                        of a conditional Ramsey (H/h = zeta |11><11|)
 =====================  ==========================================================
 """
@@ -240,16 +243,16 @@ def _fit_ramsey(x, k, n, f_guess, kw) -> F.Fit:
     y = k / n
     span = max(x.max() - x.min(), 1e-9)
     fg = F.guess_frequency(x, y) or f_guess
-    best = None
+    fits = []
     for phi in (0.0, np.pi / 2, np.pi, -np.pi / 2):
         fit = F.fit_binomial(F.damped_cosine, x, k, n, names=["a", "tau", "f", "phi", "b"],
                              model="a*exp(-t/T2)*cos(2 pi f t+phi)+b",
                              p0=[0.5, span, fg, phi, 0.5],
                              bounds=([0, span * 1e-3, 0, -2 * np.pi, 0], [1, span * 1e3, 10 * max(fg, f_guess, 1e-3),
                                                                          2 * np.pi, 1]), **kw)
-        if best is None or (fit.status == "success" and fit.chi2_red < best.chi2_red):
-            best = fit
-    return best
+        fits.append(fit)
+    # successful fits first, then the lowest chi2 (NaN counts as worst)
+    return min(fits, key=lambda f: (f.status != "success", np.nan_to_num(f.chi2_red, nan=np.inf)))
 
 
 class HahnEchoExperiment(_DelayScan):
@@ -375,7 +378,7 @@ class RBExperiment(Experiment):
         if nq == 2 and data.meta.get("gates_2q_per_clifford"):
             n2 = data.meta["gates_2q_per_clifford"]
             n1 = data.meta.get("gates_1q_per_clifford", 0.0) * 2
-            out.append(CalibrationResult(data.experiment, data.qubits, "epg", (epc - n1 * epg_1q) / n2, s_epc / n2,
+            out.append(CalibrationResult(data.experiment, data.qubits, "epg", (epc - 1.2 * n1 * epg_1q) / n2, s_epc / n2,
                                          "", fit.quality, fit.status, fit,
                                          {"gates_2q_per_clifford": n2, "gates_1q_per_clifford": n1, "epg_1q": epg_1q}))
         return out
@@ -383,7 +386,10 @@ class RBExperiment(Experiment):
 
 # ---------------------------------------------------------------------- ZZ
 class ZZExperiment(Experiment):
-    """Conditional Ramsey on ``target`` with ``control`` in |0> or |1>: zeta = f1 - f0."""
+    """Conditional Ramsey on ``target`` with ``control`` in |0> or |1>: zeta = -(f1 - f0).
+
+    f0, f1 are the fitted Ramsey frequencies (>= 0) with the control in |0>, |1>;
+    |zeta| must stay below the detuning, or the sign is lost (quality "bad")."""
 
     name = "ZZ"
 
@@ -421,5 +427,8 @@ class ZZExperiment(Experiment):
         status = "success" if all(f.status == "success" for f in fits) else "; ".join(f.status for f in fits)
         # a |1> control shifts the target's |1> energy by +zeta: its Ramsey phase runs slower by zeta
         zeta_mhz = -(f1 - f0)
+        if abs(f1 - f0) >= det:  # a frequency folded through zero: the sign of zeta is ambiguous
+            quality = "bad"
+            status = f"{status}; |f1 - f0| = {abs(f1 - f0):.3g} MHz >= detuning {det:.3g} MHz: raise detuning_mhz"
         return [CalibrationResult(data.experiment, data.qubits, "zz_khz", zeta_mhz * 1e3, s * 1e3, "kHz", quality,
                                   status, fits[1], {"f0_mhz": f0, "f1_mhz": f1})]

@@ -126,6 +126,13 @@ def fit_binomial(
         jtj = sol.jac.T @ sol.jac
         cov = np.linalg.pinv(jtj)
         err = np.sqrt(np.clip(np.diag(cov), 0, None))
+        # a direction the data do not determine (flat data, degenerate model): pinv would report
+        # zero variance there; mark the parameters involved as undetermined instead
+        w, v = np.linalg.eigh(jtj)
+        flat = w <= max(w.max(), 0.0) * 1e-12
+        if flat.any():
+            undetermined = np.any(np.abs(v[:, flat]) > 1e-6, axis=1)
+            err = np.where(undetermined, np.nan, err)
     except np.linalg.LinAlgError:
         err = np.full(len(names), np.nan)
     method = "covariance"

@@ -59,7 +59,8 @@ def apply_results(profile: DeviceProfile, results: Iterable[CalibrationResult], 
     notes = list(data["provenance"].get("notes", []))
     changes: list[str] = []
     skipped: list[str] = []
-    has_echo = {r.qubits for r in results if r.quantity == "t2_echo_us"}
+    # T2* is superseded only by an echo T2 that will itself be applied
+    has_echo = {r.qubits for r in results if r.quantity == "t2_echo_us" and (min_quality != "good" or r.quality == "good")}
     for r in results:
         if min_quality == "good" and r.quality != "good":
             skipped.append(f"{r.experiment}{list(r.qubits)} {r.quantity} (quality {r.quality}: {r.status})")
