@@ -128,11 +128,12 @@ def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
 
 
 def _logprior(kind: str, x: float, mu: float, sigma: float) -> float:
-    if kind in ("gate_error", "t1_us", "t2_us"):
+    if kind in _LOG_KINDS:
         return -0.5 * ((math.log(x) - math.log(mu)) / sigma) ** 2
     return -0.5 * ((x - mu) / sigma) ** 2
 
 
+_LOG_KINDS = ("gate_error", "t1_us", "t2_us")  # fitted (and sampled) in log space
 _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t1_us": (1.0, 5e4), "t2_us": (1.0, 1e5),
            "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3)}
 
@@ -306,7 +307,7 @@ class _Model:
             return
         ro = self.readout()
         saved = [t.p_act for t in terms]
-        log_space = p.kind in ("gate_error", "t1_us", "t2_us")
+        log_space = p.kind in _LOG_KINDS
 
         def neg(u):
             v = math.exp(u) if log_space else u

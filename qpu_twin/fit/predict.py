@@ -1,13 +1,13 @@
 """Prediction intervals: parameter uncertainty (from a fit or a profile's stated uncertainties) and shot noise.
 
 ``predict_with_uncertainty(profile, circuit, posterior, shots=N)`` samples
-parameter vectors from independent normal posteriors (truncated to their
-physical bounds), computes the twin's exact distribution for each, and draws
+parameter vectors from independent posteriors (log-normal for gate errors,
+T1 and T2, normal otherwise; draws past a physical bound are put on it),
+computes the twin's exact distribution for each, and draws
 N-shot frequencies from it: the 2.5-97.5 % quantiles of those frequencies are
 95 % prediction intervals for what an N-shot measurement will show.
 ``consistency_test`` compares measured counts with that predictive
-distribution through the multinomial log-likelihood (a parametric-bootstrap
-p-value).
+distribution through the G statistic (a parametric-bootstrap p-value).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import QpuTwinError
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
-from .fit import _BOUNDS, FitParameter, FitResult, profile_with
+from .fit import _BOUNDS, _LOG_KINDS, FitParameter, FitResult, profile_with
 
 
 def posterior_from_fit(fit: FitResult) -> list[FitParameter]:
@@ -57,12 +57,17 @@ class Prediction:
 
 
 def _sample_params(post: Sequence[FitParameter], rng, profile: DeviceProfile) -> list[FitParameter]:
-    """One Gaussian draw of every parameter; a draw beyond a bound of the parameter space
-    (``_BOUNDS``, and T2 <= 2 T1 for the drawn or stated T1) is put on the bound."""
+    """One draw of every parameter: log-normal for the kinds fitted in log space (gate_error, t1_us,
+    t2_us: relative error stderr/value), Gaussian otherwise; a draw beyond a bound of the parameter
+    space (``_BOUNDS``, and T2 <= 2 T1 for the drawn or stated T1) is put on the bound."""
     out = []
     for p in post:
         lo, hi = _BOUNDS[p.kind]
-        v = p.value + p.stderr * rng.standard_normal()
+        z = rng.standard_normal()
+        if p.kind in _LOG_KINDS and p.value > 0:
+            v = p.value * np.exp(p.stderr / p.value * z)
+        else:
+            v = p.value + p.stderr * z
         out.append(replace(p, value=float(np.clip(v, lo, hi))))
     t1 = {p.target: p.value for p in out if p.kind == "t1_us"}
     for i, p in enumerate(out):
