@@ -44,9 +44,12 @@ class QuimbMPDOEngine(Engine):
 
     name = "quimb_mpdo"
 
-    def __init__(self, *, max_bond: int | None = 128, cutoff: float = 1e-12, max_enumerate: int = 20, **options: Any):
-        super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate, **options)
-        check_mpdo_options("quimb_mpdo", max_bond, cutoff)
+    def __init__(self, *, max_bond: int | None = 128, cutoff: float = 1e-12, max_enumerate: int = 20,
+                 warn_threshold: float | None = None, progress: bool | None = None, **options: Any):
+        # warn_threshold and progress are accepted so engine_options work for both MPDO engines;
+        # quimb reports no discarded weight to warn on, and shows no progress bar
+        super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate)
+        check_mpdo_options("quimb_mpdo", max_bond, cutoff, options)
         self.max_bond, self.cutoff, self.max_enumerate = max_bond, cutoff, max_enumerate
 
     def check(self, program: NoisyProgram) -> None:

@@ -353,7 +353,10 @@ class MPDOState:
         return dict(sorted(counts.items())), clipped
 
 
-def check_mpdo_options(engine: str, max_bond, cutoff) -> None:
+def check_mpdo_options(engine: str, max_bond, cutoff, unknown: dict | None = None) -> None:
+    if unknown:
+        raise EngineError(f"{engine}: unknown option(s) {sorted(unknown)} "
+                          "(known: max_bond, cutoff, max_enumerate, warn_threshold, progress)")
     if max_bond is not None and max_bond < 1:
         raise EngineError(f"{engine}: max_bond={max_bond!r} must be >= 1 or None")
     if not 0 <= cutoff < 1:
@@ -424,8 +427,8 @@ class TensorNetworkEngine(Engine):
     def __init__(self, *, max_bond: int | None = 128, cutoff: float = 1e-12, max_enumerate: int = 20,
                  warn_threshold: float = 1e-3, progress: bool | None = None, **options: Any):
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate,
-                         warn_threshold=warn_threshold, **options)
-        check_mpdo_options("tensor_network", max_bond, cutoff)
+                         warn_threshold=warn_threshold)
+        check_mpdo_options("tensor_network", max_bond, cutoff, options)
         self.max_bond, self.cutoff = max_bond, cutoff
         self.max_enumerate, self.warn_threshold, self.progress = max_enumerate, warn_threshold, progress
 

@@ -120,6 +120,9 @@ class TwinBackend(BackendV2):
         ``transpile=None`` (default) transpiles only circuits that are not
         already native and physical for this device.
         """
+        if options.get("parameter_binds"):
+            raise CompileError("TwinBackend.run: parameter_binds is not supported; bind the parameters with "
+                               "circuit.assign_parameters(...) before run() (the primitives do this)")
         opts = dict(self.options.__dict__)
         unknown = set(options) - set(opts) - {"parameter_binds", "init_qubits", "rep_delay"}
         if unknown:

@@ -68,7 +68,7 @@ def test_ramsey_and_echo(engine, echo, near_ideal_line5):
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("n", [2, 3, 5])
-def test_ideal_bellghz(engine, n):
+def test_ideal_bell_ghz(engine, n):
     p = Twin("line5", noise="ideal", engine=engine, engine_options=EXACT).run(ghz(n), seed=1).probabilities
     assert p.get("0" * n, 0) == pytest.approx(0.5, abs=1e-9) and p.get("1" * n, 0) == pytest.approx(0.5, abs=1e-9)
 
@@ -81,8 +81,9 @@ def test_noisy_ghz_trace_one_and_reference(engine, profile):
     res = twin.run(compiled, transpile=False)
     assert abs(sum(res.probabilities.values()) - 1) < 1e-10
     assert min(res.probabilities.values()) > -1e-12
-    ref = Twin(profile, engine="density_matrix").run(compiled, transpile=False).probabilities
-    keys = set(ref) | set(res.probabilities)
-    assert max(abs(ref.get(k, 0) - res.probabilities.get(k, 0)) for k in keys) < 1e-6
+    if engine != "density_matrix":  # the reference itself is checked against Aer in test_vs_aer
+        ref = Twin(profile, engine="density_matrix").run(compiled, transpile=False).probabilities
+        keys = set(ref) | set(res.probabilities)
+        assert max(abs(ref.get(k, 0) - res.probabilities.get(k, 0)) for k in keys) < 1e-6
     # a noisy GHZ is worse than ideal but still mostly GHZ
     assert 0.5 < res.probabilities["0000"] + res.probabilities["1111"] < 1.0

@@ -149,3 +149,8 @@ def test_auto_picks_tensor_network_above_twelve_qubits():
     assert res.engine == "tensor_network" and len(res.metadata["active_qubits"]) == 14
     small = Twin("ibm_hanoi", noise="aer").run(ghz_on_device("ibm_hanoi", 5), seed=1)
     assert small.engine == "density_matrix"
+
+
+def test_unknown_engine_option_is_an_error():
+    with pytest.raises(EngineError, match="unknown option.*maxbond"):
+        Twin("line5", engine="tensor_network", engine_options={"maxbond": 1}).run(QuantumCircuit(1, 1))

@@ -135,3 +135,10 @@ def test_qiskit_experiments_standard_rb():
     assert abs(epg.nominal_value - backend.profile.gate("sx", (2,)).error) <= 3 * epg.std_dev
     epc = data.analysis_results("EPC").value
     assert 0 < epc.nominal_value < 2e-3
+
+
+def test_parameter_binds_is_refused_clearly():
+    from qpu_twin import CompileError
+
+    with pytest.raises(CompileError, match="parameter_binds"):
+        TwinBackend("line5").run(ghz(2), parameter_binds=[{}, {}])
