@@ -4,17 +4,22 @@ Public API
 ----------
 DeviceProfile, load_profile, list_profiles
     Validated, dated device descriptions (see ``docs/profiles.md``).
-QpuTwinError, ProfileError, CompileError, EngineError, CalibrationError
-    The exception hierarchy.
+QpuTwinError, ArgumentError, ProfileError, CompileError, EngineError, DataError, CalibrationError, ...
+    The exception hierarchy (:mod:`qpu_twin.errors`).
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import (
+    ArgumentError,
+    BenchmarkError,
     CalibrationError,
     CompileError,
+    CostWarning,
+    DataError,
     DecoherenceWarning,
     EngineError,
+    FitError,
+    Interrupted,
     ProfileError,
     ProfileWarning,
     QpuTwinError,
@@ -40,7 +45,13 @@ __all__ = [
     "Twin",
     "TwinBackend",
     "to_aer_noise_model",
+    "ArgumentError",
+    "BenchmarkError",
     "CalibrationError",
+    "CostWarning",
+    "DataError",
+    "FitError",
+    "Interrupted",
     "CompileError",
     "DecoherenceWarning",
     "DeviceProfile",

@@ -20,12 +20,27 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .errors import ArgumentError, short_repr
 
-def _normalise(d: Mapping[str, float]) -> dict[str, float]:
-    total = float(sum(d.values()))
+
+def _normalise(d: Mapping[str, float], what: str = "distribution") -> dict[str, float]:
+    """``d`` divided by its total; non-finite or clearly negative entries are refused (ArgumentError)."""
+    if not isinstance(d, Mapping):
+        raise ArgumentError(f"{what}: expected a mapping outcome -> probability or count, got {type(d).__name__}")
+    total = 0.0
+    for k, v in d.items():
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            raise ArgumentError(f"{what}[{short_repr(k)}]={short_repr(v)}: not a number") from None
+        if not math.isfinite(x):
+            raise ArgumentError(f"{what}[{short_repr(k)}]={x!r}: not finite")
+        if x < -1e-9:
+            raise ArgumentError(f"{what}[{short_repr(k)}]={x!r}: negative")
+        total += x
     if total <= 0:
-        raise ValueError("distribution has zero total weight")
-    return {k: v / total for k, v in d.items()}
+        raise ArgumentError(f"{what}: zero total weight")
+    return {k: float(v) / total for k, v in d.items()}
 
 
 def hellinger(p: Mapping[str, float], q: Mapping[str, float]) -> float:
@@ -89,7 +104,7 @@ def bootstrap_metric(metric: str, prediction: Mapping[str, float], counts: Mappi
     keys, p, c = _aligned(prediction, counts)
     shots = int(c.sum())
     if shots <= 0:
-        raise ValueError("measured counts are empty")
+        raise ArgumentError("bootstrap_metric: measured counts are empty")
     reps = rng.multinomial(shots, c / shots, size=resamples) / shots  # (R, K)
     obs = c / shots
     if metric == "hellinger":
@@ -97,5 +112,5 @@ def bootstrap_metric(metric: str, prediction: Mapping[str, float], counts: Mappi
     elif metric == "tvd":
         f = lambda q: 0.5 * np.abs(q - p).sum(axis=-1)  # noqa: E731
     else:
-        raise ValueError(f"metric {metric!r}: use 'hellinger' or 'tvd'")
+        raise ArgumentError(f"metric={metric!r}: use 'hellinger' or 'tvd'")
     return float(f(obs)), f(reps)

@@ -152,5 +152,7 @@ def test_run_bad_qasm(capsys, tmp_path):
 
 
 def test_run_bad_shots(capsys, repo_root):
-    code, _, err = run(capsys, "run", str(repo_root / "examples" / "ghz.qasm"), "--profile", "line5", "--shots", "0")
-    assert code == 1 and "--shots 0" in err
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(repo_root / "examples" / "ghz.qasm"), "--profile", "line5", "--shots", "0"])
+    err = capsys.readouterr().err
+    assert info.value.code == 1 and "--shots: 0 must be >= 1" in err

@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from qpu_twin import Twin, load_profile
-from qpu_twin.datasets import ibm_repetition_code_jobs, load_ibm_job
+from qpu_twin.data import ibm_repetition_code_jobs, load_ibm_job
 
 
 @pytest.fixture(scope="module")

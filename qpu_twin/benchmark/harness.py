@@ -30,9 +30,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..engines.sampling import sample_counts
+from ..errors import BenchmarkError, check_int
 from ..metrics import bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
 from ..twin import Twin
-from .dataset import BenchCircuit, HardwareDataset
+from ..data import HardwareDataset, MeasuredCircuit
 
 ABLATIONS = {
     "twin_lindblad": "lindblad",
@@ -49,7 +51,7 @@ class Model:
     """A named predictor: ``predict(circuit, profile_key) -> distribution`` (timed by the harness)."""
 
     name: str
-    predict: Callable[[BenchCircuit], dict[str, float]]
+    predict: Callable[[MeasuredCircuit], dict[str, float]]
     exact: bool = True
     description: str = ""
 
@@ -65,22 +67,15 @@ class BenchmarkReport:
         return {"models": self.models, "circuits": self.circuits, "meta": self.meta}
 
 
-def _sample_counts(pred: dict[str, float], shots: int, rng: np.random.Generator) -> dict[str, int]:
-    keys = list(pred)
-    p = np.maximum(np.array([pred[k] for k in keys], float), 0.0)
-    draws = rng.multinomial(shots, p / p.sum())
-    return {k: int(c) for k, c in zip(keys, draws) if c}
-
-
-def _twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
+def twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
     twins: dict[str, Twin] = {}
 
-    def predict(bc: BenchCircuit) -> dict[str, float]:
+    def predict(bc: MeasuredCircuit) -> dict[str, float]:
         key = "__given__" if profile is not None else (bc.snapshot or "__none__")
         if key not in twins:
             prof = profile if profile is not None else ds.snapshots.get(bc.snapshot)
             if prof is None:
-                raise ValueError(f"{bc.name}: no calibration snapshot in the dataset and no profile given")
+                raise BenchmarkError(f"{bc.name}: no calibration snapshot in the dataset and no profile given")
             twins[key] = Twin(prof, noise=noise)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -89,11 +84,11 @@ def _twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
     return Model(name, predict, True, f"qpu_twin, noise={noise}")
 
 
-def _aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
+def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel
 
-    from ..interop.aer import aer_exact_distribution, aer_noise_model_from_ibm_properties
+    from ..interop.aer import aer_exact_distribution, aer_noise_model_from_ibm_properties, measures_only_at_end
 
     if not ds.raw_snapshots:
         return None
@@ -109,13 +104,13 @@ def _aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
                     aer_noise_model_from_ibm_properties(*raw)
         return models[key]
 
-    def predict(bc: BenchCircuit) -> dict[str, float]:
+    def predict(bc: MeasuredCircuit) -> dict[str, float]:
         nm = nm_for(bc.snapshot)
-        try:
+        if measures_only_at_end(bc.circuit):
             return aer_exact_distribution(bc.circuit, nm)
-        except ValueError:  # mid-circuit measurements: sample
-            counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
-            return {k.replace(" ", ""): v / shots for k, v in counts.items()}
+        # mid-circuit measurements: sample
+        counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
+        return {k.replace(" ", ""): v / shots for k, v in counts.items()}
 
     desc = "Aer NoiseModel.from_backend" if kind == "aer_backend" else "Aer NoiseModel.from_backend_properties"
     return Model(kind, predict, False, f"{desc} of the same snapshot (exact if measurements are terminal, "
@@ -128,78 +123,171 @@ def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000
     out = []
     for n in names:
         if n == "aer":
-            m = _aer_model(ds, aer_shots, seed)
+            m = aer_model(ds, aer_shots, seed)
             if m is not None:
                 out.append(m)
         elif n in ABLATIONS:
-            out.append(_twin_model(n, ABLATIONS[n], ds, profile))
+            out.append(twin_model(n, ABLATIONS[n], ds, profile))
         else:
-            raise ValueError(f"unknown model {n!r} (known: aer, {', '.join(ABLATIONS)})")
+            import difflib
+
+            known = ["aer", *ABLATIONS]
+            close = difflib.get_close_matches(str(n), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise BenchmarkError(f"unknown model {n!r}{hint} (known: {', '.join(known)})")
     return out
 
 
+def _evaluate_circuit(bc: MeasuredCircuit, models: list[Model], sub_seed: int, resamples: int) -> dict[str, Any]:
+    """Every model on one circuit: the row, metric values, bootstrap replicates, floors and run times."""
+    row: dict[str, Any] = {"circuit": bc.name, "shots": bc.shots}
+    rec: dict[str, Any] = {"row": row, "vals": {}, "reps": {}, "floors": {}, "seconds": {}}
+    ideal = None
+    for m in models:
+        t = time.perf_counter()
+        pred = m.predict(bc)
+        rec["seconds"][m.name] = time.perf_counter() - t
+        if m.name == "ideal":
+            ideal = pred
+        # finite-shot floor: the distance if the data were drawn from this very prediction
+        fake_counts = sample_counts(pred, bc.shots, np.random.default_rng(sub_seed + 1))
+        vals, reps, floors = {}, {}, {}
+        for metric in ("hellinger", "tvd"):
+            v, r = bootstrap_metric(metric, pred, bc.counts, resamples=resamples, rng=np.random.default_rng(sub_seed))
+            vals[metric] = float(v)
+            reps[metric] = [float(x) for x in r]
+            floors[metric] = hellinger(pred, fake_counts) if metric == "hellinger" else tvd(pred, fake_counts)
+            row[f"{m.name}:{metric}"] = v
+        rec["vals"][m.name], rec["reps"][m.name], rec["floors"][m.name] = vals, reps, floors
+        if bc.answer is not None:
+            row[f"{m.name}:success"] = success_probability(pred, bc.answer) if pred else None
+    if bc.answer is not None:
+        row["measured:success"] = success_probability(bc.counts, bc.answer)
+    elif ideal is not None and len(next(iter(ideal))) <= 16:
+        row["measured:hop"] = heavy_output_probability(ideal, bc.counts)
+        row["measured:xeb"] = linear_xeb(ideal, bc.counts)
+    return rec
+
+
+#: A run writes its checkpoint at most this often (seconds), and always when interrupted.
+CHECKPOINT_EVERY_S = 60.0
+_CHECKPOINT_VERSION = 1
+
+
 def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, profile=None, resamples: int = 200,
-                  seed: int = 0, progress: bool | None = None, **model_kw) -> BenchmarkReport:
-    """Evaluate every model on every circuit of ``ds`` that has measured counts."""
+                  seed: int = 0, progress: bool | None = None, checkpoint=None, resume: bool = False,
+                  **model_kw) -> BenchmarkReport:
+    """Evaluate every model on every circuit of ``ds`` that has measured counts.
+
+    Parameters
+    ----------
+    resamples : int
+        Multinomial bootstrap resamples of the measured counts per circuit (95 % intervals).
+    seed : int
+        Seed of the bootstrap (the circuits' sub-seeds are drawn from it in order).
+    checkpoint : path, optional
+        Finished circuits are saved there (atomically, at most every
+        ``CHECKPOINT_EVERY_S`` seconds and when interrupted). Ctrl-C then stops
+        with :class:`~qpu_twin.errors.Interrupted` naming the file.
+    resume : bool
+        Continue from ``checkpoint``: only the missing circuits run, and the
+        report equals that of an uninterrupted run (run times aside).
+    """
     from tqdm import tqdm
 
+    from ..errors import Interrupted
+
+    resamples = check_int("resamples", resamples, minimum=1)
     models = models or default_models(ds, profile=profile, **model_kw)
     rng = np.random.default_rng(seed)
     circuits = [c for c in ds.circuits if c.counts]
     if not circuits:
-        raise ValueError(f"dataset {ds.name!r} has no measured counts")
-    reps: dict[str, dict[str, list[np.ndarray]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
-    vals: dict[str, dict[str, list[float]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
-    seconds = {m.name: 0.0 for m in models}
-    floors: dict[str, dict[str, list[float]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
-    rows = []
-    ideal_model = next((m for m in models if m.name == "ideal"), None)
+        raise BenchmarkError(f"dataset {ds.name!r} has no measured counts")
+    ident = {"dataset": ds.name, "circuits": [c.name for c in circuits], "models": [m.name for m in models],
+             "resamples": resamples, "seed": seed}
+    records: list[dict[str, Any]] = []
+    if resume:
+        if checkpoint is None:
+            raise BenchmarkError("run_benchmark(resume=True) needs checkpoint=PATH")
+        records = _read_checkpoint(checkpoint, ident)
     show = progress if progress is not None else len(circuits) * len(models) > 50
-    for bc in tqdm(circuits, desc=f"benchmark {ds.name}", disable=not show):
-        row: dict[str, Any] = {"circuit": bc.name, "shots": bc.shots}
-        sub_seed = int(rng.integers(2**31))
-        ideal = None
-        for m in models:
-            t = time.perf_counter()
-            pred = m.predict(bc)
-            seconds[m.name] += time.perf_counter() - t
-            if m is ideal_model:
-                ideal = pred
-            # finite-shot floor: the distance if the data were drawn from this very prediction
-            fake_counts = _sample_counts(pred, bc.shots, np.random.default_rng(sub_seed + 1))
-            for metric in ("hellinger", "tvd"):
-                v, r = bootstrap_metric(metric, pred, bc.counts, resamples=resamples,
-                                        rng=np.random.default_rng(sub_seed))
-                vals[m.name][metric].append(v)
-                reps[m.name][metric].append(r)
-                floors[m.name][metric].append(hellinger(pred, fake_counts) if metric == "hellinger"
-                                              else tvd(pred, fake_counts))
-                row[f"{m.name}:{metric}"] = v
-            if bc.answer is not None:
-                row[f"{m.name}:success"] = success_probability(pred, bc.answer) if pred else None
-        if bc.answer is not None:
-            row["measured:success"] = success_probability(bc.counts, bc.answer)
-        elif ideal is not None and len(next(iter(ideal))) <= 16:
-            row["measured:hop"] = heavy_output_probability(ideal, bc.counts)
-            row["measured:xeb"] = linear_xeb(ideal, bc.counts)
-        rows.append(row)
+    last_write = time.monotonic()
+    bar = tqdm(total=len(circuits), initial=len(records), desc=f"benchmark {ds.name}", disable=not show)
+    try:
+        for i, bc in enumerate(circuits):
+            sub_seed = int(rng.integers(2**31))  # drawn for finished circuits too: the same seeds on resume
+            if i < len(records):
+                continue
+            records.append(_evaluate_circuit(bc, models, sub_seed, resamples))
+            bar.update(1)
+            if checkpoint is not None and time.monotonic() - last_write > CHECKPOINT_EVERY_S:
+                _write_checkpoint(checkpoint, ident, records)
+                last_write = time.monotonic()
+    except KeyboardInterrupt:
+        bar.close()
+        if checkpoint is None:
+            raise
+        _write_checkpoint(checkpoint, ident, records)
+        raise Interrupted(f"benchmark interrupted after {len(records)} of {len(circuits)} circuits; finished "
+                          f"circuits saved to {checkpoint} (resume with resume=True / --resume)",
+                          str(checkpoint)) from None
+    bar.close()
+    if checkpoint is not None:
+        from pathlib import Path
+
+        Path(checkpoint).unlink(missing_ok=True)  # the run is complete: nothing to resume
+    return _report(ds, models, circuits, records, resamples)
+
+
+def _report(ds, models, circuits, records, resamples) -> BenchmarkReport:
     summary = {}
     for m in models:
-        entry = {"description": m.description, "exact": m.exact, "seconds": seconds[m.name],
-                 "seconds_per_circuit": seconds[m.name] / len(circuits)}
+        secs = sum(r["seconds"][m.name] for r in records)
+        entry = {"description": m.description, "exact": m.exact, "seconds": secs,
+                 "seconds_per_circuit": secs / len(circuits)}
         for metric in ("hellinger", "tvd"):
-            mean = float(np.mean(vals[m.name][metric]))
-            rep_means = np.mean(np.array(reps[m.name][metric]), axis=0)
+            mean = float(np.mean([r["vals"][m.name][metric] for r in records]))
+            rep_means = np.mean(np.array([r["reps"][m.name][metric] for r in records]), axis=0)
             entry[f"mean_{metric}"] = mean
             # the shot-noise spread of the replicates, centred on the estimate (distances computed from
             # resampled counts are biased upwards; that bias is the finite-shot floor reported below)
             p2, p50, p97 = np.percentile(rep_means, [2.5, 50, 97.5])
             entry[f"ci95_{metric}"] = [max(0.0, mean - float(p50 - p2)), mean + float(p97 - p50)]
-            entry[f"floor_{metric}"] = float(np.mean(floors[m.name][metric]))
+            entry[f"floor_{metric}"] = float(np.mean([r["floors"][m.name][metric] for r in records]))
         entry["ci95"] = entry["ci95_hellinger"]
         summary[m.name] = entry
-    return BenchmarkReport(ds.name, summary, rows, {"circuits": len(circuits), "resamples": resamples,
-                                                    "device": ds.device, "source": ds.source})
+    return BenchmarkReport(ds.name, summary, [r["row"] for r in records],
+                           {"circuits": len(circuits), "resamples": resamples, "device": ds.device,
+                            "source": ds.source})
+
+
+def _write_checkpoint(path, ident: dict, records: list) -> None:
+    import json
+
+    from ..profiles.io import write_text_atomic
+
+    write_text_atomic(path, json.dumps({"qpu_twin_bench_checkpoint": _CHECKPOINT_VERSION, "ident": ident,
+                                        "records": records}))
+
+
+def _read_checkpoint(path, ident: dict) -> list:
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BenchmarkError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BenchmarkError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
+    if not isinstance(data, dict) or data.get("qpu_twin_bench_checkpoint") != _CHECKPOINT_VERSION:
+        raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint")
+    for key, want in ident.items():
+        if data["ident"].get(key) != want:
+            raise BenchmarkError(f"checkpoint {str(path)!r} belongs to another run: its {key} differs from this "
+                                 "run's (same dataset, models, resamples and seed are needed to resume)")
+    return list(data["records"])
 
 
 def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models: list[Model] | None = None,

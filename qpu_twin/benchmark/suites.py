@@ -1,9 +1,9 @@
 """Generated benchmark suites: GHZ, mirror circuits, quantum volume, Bernstein-Vazirani, QFT.
 
-Each function returns :class:`BenchCircuit` objects (logical circuits, no
+Each function returns :class:`MeasuredCircuit` objects (logical circuits, no
 counts) with a known ``answer`` where the ideal output is deterministic; run
 them on hardware or a stand-in backend with
-:func:`~qpu_twin.benchmark.dataset.dataset_from_backend`.
+:func:`~qpu_twin.data.dataset_from_backend`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from __future__ import annotations
 import numpy as np
 from qiskit import QuantumCircuit
 
-from ..circuits import ghz as ghz_circuit
-from .dataset import BenchCircuit
+from ..circuit_library import ghz as ghz_circuit
+from ..data import MeasuredCircuit
 
 
-def ghz(n: int) -> BenchCircuit:
+def ghz(n: int) -> MeasuredCircuit:
     qc = ghz_circuit(n)
-    return BenchCircuit(qc.name, qc, meta={"kind": "ghz"})
+    return MeasuredCircuit(qc.name, qc, meta={"kind": "ghz"})
 
 
-def mirror(n: int, layers: int, seed: int = 0) -> BenchCircuit:
+def mirror(n: int, layers: int, seed: int = 0) -> MeasuredCircuit:
     """Random Clifford layers U, then U^dagger: the ideal output is all zeros."""
     from qiskit.quantum_info import random_clifford
 
@@ -33,19 +33,19 @@ def mirror(n: int, layers: int, seed: int = 0) -> BenchCircuit:
     qc.compose(body, inplace=True)
     qc.compose(body.inverse(), inplace=True)
     qc.measure(range(n), range(n))
-    return BenchCircuit(qc.name, qc, answer="0" * n, meta={"kind": "mirror"})
+    return MeasuredCircuit(qc.name, qc, answer="0" * n, meta={"kind": "mirror"})
 
 
-def quantum_volume(n: int, seed: int = 0) -> BenchCircuit:
+def quantum_volume(n: int, seed: int = 0) -> MeasuredCircuit:
     from qiskit.circuit.library import QuantumVolume
 
     qc = QuantumCircuit(n, n, name=f"qv{n}_s{seed}")
     qc.compose(QuantumVolume(n, seed=seed).decompose(), inplace=True)
     qc.measure(range(n), range(n))
-    return BenchCircuit(qc.name, qc, meta={"kind": "quantum_volume"})
+    return MeasuredCircuit(qc.name, qc, meta={"kind": "quantum_volume"})
 
 
-def bernstein_vazirani(secret: str) -> BenchCircuit:
+def bernstein_vazirani(secret: str) -> MeasuredCircuit:
     n = len(secret)
     qc = QuantumCircuit(n + 1, n, name=f"bv_{secret}")
     qc.x(n)
@@ -55,10 +55,10 @@ def bernstein_vazirani(secret: str) -> BenchCircuit:
             qc.cx(i, n)
     qc.h(range(n))
     qc.measure(range(n), range(n))
-    return BenchCircuit(qc.name, qc, answer=secret, meta={"kind": "bv"})
+    return MeasuredCircuit(qc.name, qc, answer=secret, meta={"kind": "bv"})
 
 
-def qft_roundtrip(n: int, value: int) -> BenchCircuit:
+def qft_roundtrip(n: int, value: int) -> MeasuredCircuit:
     """Prepare |value>, QFT then inverse QFT: the ideal output is ``value``."""
     from qiskit.circuit.library import QFT
 
@@ -70,10 +70,10 @@ def qft_roundtrip(n: int, value: int) -> BenchCircuit:
     qc.barrier()
     qc.compose(QFT(n, inverse=True).decompose(), inplace=True)
     qc.measure(range(n), range(n))
-    return BenchCircuit(qc.name, qc, answer=format(value, f"0{n}b"), meta={"kind": "qft"})
+    return MeasuredCircuit(qc.name, qc, answer=format(value, f"0{n}b"), meta={"kind": "qft"})
 
 
-def standard_suite(n: int = 3, seed: int = 0) -> list[BenchCircuit]:
+def standard_suite(n: int = 3, seed: int = 0) -> list[MeasuredCircuit]:
     """A small mixed suite: GHZ, mirror, quantum volume, BV and QFT on n qubits."""
     rng = np.random.default_rng(seed)
     secret = "".join(rng.choice(["0", "1"], size=n))

@@ -80,7 +80,7 @@ class CalibrationResult:
     unit: str = ""
     quality: str = "good"
     status: str = "success"
-    fit: F.Fit | None = field(default=None, repr=False, compare=False)
+    fit: F.CurveFit | None = field(default=None, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -239,7 +239,7 @@ class RamseyExperiment(_DelayScan):
         ]
 
 
-def _fit_ramsey(x, k, n, f_guess, kw) -> F.Fit:
+def _fit_ramsey(x, k, n, f_guess, kw) -> F.CurveFit:
     y = k / n
     span = max(x.max() - x.min(), 1e-9)
     fg = F.guess_frequency(x, y) or f_guess

@@ -19,9 +19,11 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
+from ..errors import CalibrationError
+
 
 @dataclass(frozen=True)
-class Fit:
+class CurveFit:
     """Outcome of one fit.
 
     Attributes
@@ -75,7 +77,7 @@ def fit_binomial(
     bootstrap: int = 0,
     groups: Sequence[int] | None = None,
     seed: int | np.random.Generator | None = None,
-) -> Fit:
+) -> CurveFit:
     """Fit ``fn(x, *params)`` to the success fractions k/n.
 
     Parameters
@@ -98,9 +100,10 @@ def fit_binomial(
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     if not (x.shape == k.shape == n.shape) or x.ndim != 1 or x.size == 0:
-        raise ValueError("x, k, n must be 1-d arrays of the same non-zero length")
+        raise CalibrationError(f"fit_binomial: x, k, n must be 1-d arrays of the same non-zero length (got shapes "
+                               f"{np.shape(x)}, {np.shape(k)}, {np.shape(n)})")
     if np.any(n <= 0) or np.any(k < 0) or np.any(k > n):
-        raise ValueError("need 0 <= k <= n and n > 0 for every point")
+        raise CalibrationError("fit_binomial: need 0 <= k <= n and n > 0 for every point")
     y = k / n
     sig = _sigma(k, n)
     lo, hi = np.asarray(bounds[0], float), np.asarray(bounds[1], float)
@@ -116,7 +119,7 @@ def fit_binomial(
         sol = solve(y, sig, p0)
     except Exception as exc:  # numerical failure inside the model
         nan = {nm: float("nan") for nm in names}
-        return Fit(model, dict(zip(names, p0.tolist())), nan, float("nan"), 0, f"failed: {exc}", x, y, sig)
+        return CurveFit(model, dict(zip(names, p0.tolist())), nan, float("nan"), 0, f"failed: {exc}", x, y, sig)
     dof = max(1, x.size - len(names))
     chi2 = float(np.sum(sol.fun**2)) / dof
     status = "success" if sol.success else f"failed: {sol.message}"
@@ -164,7 +167,7 @@ def fit_binomial(
         else:
             status = f"failed: only {len(samples)}/{bootstrap} bootstrap refits converged"
     stderr = dict(zip(names, err.tolist()))
-    return Fit(model, params, stderr, chi2, dof, status, x, y, sig, cov, method)
+    return CurveFit(model, params, stderr, chi2, dof, status, x, y, sig, cov, method)
 
 
 # ---------------------------------------------------------------------- models

@@ -3,29 +3,54 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from ..errors import EngineError
 from ..noise.program import NoisyProgram
 
 
-@dataclass
+@dataclass(frozen=True)
 class EngineOutput:
-    """Exact (or truncated) outcome distribution over classical bits."""
+    """What an engine returns for one program (a frozen record).
+
+    Attributes
+    ----------
+    probabilities : dict[str, float]
+        Exact (or truncated) distribution over the classical bits; empty when
+        the engine cannot enumerate it (then ``sampler`` draws shots).
+    metadata : dict
+        Engine statistics (branches, bonds, trace, ...); plain data.
+    sampler : callable, optional
+        ``sampler(shots, rng) -> (counts, n_clipped)`` when the engine samples
+        itself (e.g. too many classical bits to enumerate).
+    state : object, optional
+        The engine's final state object (``MPDOState`` of the MPDO engines:
+        ``probability(bitstring)``, ``expectation(pauli)``).
+    truncation_error : float
+        The engine's own approximation error (0 for exact engines, the
+        accumulated discarded weight for truncated tensor networks, ``nan``
+        when the engine cannot tell).
+    """
 
     probabilities: dict[str, float]
     metadata: dict[str, Any] = field(default_factory=dict)
-    #: ``sampler(shots, rng) -> (counts, n_clipped)`` when the engine samples itself
-    #: (e.g. the distribution is too large to enumerate).
     sampler: Callable | None = None
+    state: Any = None
+    truncation_error: float = 0.0
 
 
 class Engine:
-    """Base class. Subclasses set ``name`` and implement :meth:`run`."""
+    """Base class. Subclasses set ``name``, the option names they accept, and implement :meth:`run`."""
 
-    name = "engine"
+    name: ClassVar[str] = "engine"
+    #: Option names the engine accepts; anything else is refused with an :class:`EngineError`.
+    option_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **options: Any):
+        unknown = sorted(set(options) - set(self.option_names))
+        if unknown:
+            raise EngineError(f"{self.name}: unknown option(s) {unknown} (known: "
+                              f"{', '.join(self.option_names) or 'none'})")
         self.options = options
 
     def check(self, program: NoisyProgram) -> None:
@@ -46,8 +71,12 @@ def register_engine(name: str, factory: Callable[..., Engine]) -> None:
 
 
 def get_engine(name: str, **options: Any) -> Engine:
-    if name not in _ENGINES:
-        raise EngineError(f"engine {name!r} unknown (registered: {', '.join(sorted(_ENGINES))})")
+    if not isinstance(name, str) or name not in _ENGINES:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), list(_ENGINES), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise EngineError(f"engine={name!r} unknown{hint} (registered: {', '.join(sorted(_ENGINES))}, or 'auto')")
     return _ENGINES[name](**options)
 
 

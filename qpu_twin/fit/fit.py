@@ -34,7 +34,9 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
-from ..benchmark.dataset import BenchCircuit
+from ..data import MeasuredCircuit
+from ..errors import FitError, check_int
+from ..profiles.edit import ParameterRef, with_values
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
 from .likelihood import CircuitTerm, loglik_readout, make_terms
@@ -48,71 +50,39 @@ class FitParameter:
     stderr: float = float("nan")
     prior_value: float = float("nan")
     prior_sigma: float = float("nan")
+    #: the optimum lies on a bound of the parameter's search interval (the data push beyond it)
+    at_bound: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "target", self.ref.target)  # normalised (validated) target
+
+    @property
+    def ref(self) -> ParameterRef:
+        """The profile parameter this fit parameter sets."""
+        return ParameterRef(self.kind, self.target)
 
     @property
     def label(self) -> str:
-        if self.kind in ("gate_error", "overrotation"):
-            name, qubits = self.target
-            return f"{self.kind} {name}{tuple(qubits)}"
-        return f"{self.kind} {tuple(self.target)}"
+        return self.ref.label
 
     @property
     def qubits(self) -> frozenset:
-        if self.kind in ("gate_error", "overrotation"):
-            return frozenset(self.target[1])
-        return frozenset(self.target)
+        return self.ref.qubits
 
 
 def _get(profile: DeviceProfile, kind: str, target) -> float:
-    if kind == "p10":
-        return float(profile.qubit(target[0]).prob_meas1_prep0)
-    if kind == "p01":
-        return float(profile.qubit(target[0]).prob_meas0_prep1)
-    if kind == "t1_us":
-        return float(profile.qubit(target[0]).t1_us)
-    if kind == "t2_us":
-        return float(profile.qubit(target[0]).t2_us)
-    if kind == "gate_error":
-        return float(profile.gate(target[0], target[1]).error)
-    if kind == "overrotation":
-        return float(profile.gate(target[0], target[1]).overrotation)
-    if kind == "zz_khz":
-        return float(profile.zz_khz(*target) or 0.0)
-    raise ValueError(f"unknown parameter kind {kind!r}")
+    value = ParameterRef(kind, target).get(profile)
+    if value is None:
+        raise FitError(f"{ParameterRef(kind, target).label}: the profile {profile.name!r} gives no value to start from")
+    return value
 
 
 def profile_with(profile: DeviceProfile, params: Sequence[FitParameter], *, name: str | None = None) -> DeviceProfile:
-    """A copy of ``profile`` with the parameter values applied (validated)."""
-    d = profile.to_dict()
-    gates = {(g["name"], tuple(g["qubits"])): g for g in d["gates"]}
-    for p in params:
-        if p.kind in ("p10", "p01", "t1_us", "t2_us"):
-            q = d["qubits"][p.target[0]]
-            field_ = {"p10": "prob_meas1_prep0", "p01": "prob_meas0_prep1", "t1_us": "t1_us", "t2_us": "t2_us"}[p.kind]
-            q[field_] = float(p.value)
-            if p.kind == "t1_us" and q.get("t2_us") and q["t2_us"] > 2 * p.value:
-                q["t2_us"] = 2 * float(p.value)  # T2 <= 2 T1: the fit moved T1 below T2/2
-            if math.isfinite(p.stderr):
-                q.setdefault("uncertainty", {})[field_] = float(p.stderr)
-        elif p.kind in ("gate_error", "overrotation"):
-            g = gates[(p.target[0], tuple(p.target[1]))]
-            field_ = "error" if p.kind == "gate_error" else "overrotation"
-            g[field_] = float(p.value)
-            if math.isfinite(p.stderr):
-                g.setdefault("uncertainty", {})[field_] = float(p.stderr)
-        elif p.kind == "zz_khz":
-            zz = d.setdefault("crosstalk", {}).setdefault("zz", [])
-            a, b = sorted(p.target)
-            e = next((t for t in zz if sorted(t["qubits"]) == [a, b]), None)
-            if e is None:
-                e = {"qubits": [a, b]}
-                zz.append(e)
-            e["zz_khz"] = float(p.value)
-            if math.isfinite(p.stderr):
-                e.setdefault("uncertainty", {})["zz_khz"] = float(p.stderr)
-    if name:
-        d["name"] = name
-    return DeviceProfile.model_validate(d)
+    """A copy of ``profile`` with the parameter values (and finite standard errors) applied, validated.
+
+    A T1 moved below T2/2 (with T2 not fitted) takes T2 down to 2 T1, recorded in the notes.
+    """
+    return with_values(profile, [(p.ref, p.value, p.stderr) for p in params], name=name, keep_t2_physical=True)
 
 
 def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
@@ -134,11 +104,13 @@ def _logprior(kind: str, x: float, mu: float, sigma: float) -> float:
 
 
 _LOG_KINDS = ("gate_error", "t1_us", "t2_us")  # fitted (and sampled) in log space
+#: Parameter kinds the fit knows (a subset of qpu_twin.profiles.edit.KINDS), with their search bounds.
 _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t1_us": (1.0, 5e4), "t2_us": (1.0, 1e5),
            "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3)}
+KINDS = tuple(_BOUNDS)
 
 
-def default_parameters(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *,
+def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
                        kinds: Sequence[str] = ("p10", "p01", "gate_error")) -> list[FitParameter]:
     """Parameters the circuits can constrain: readout of measured qubits, errors of the 2q gates they use, ..."""
     measured, used_gates, active = set(), set(), set()
@@ -178,7 +150,8 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[BenchCircuit],
                     v = _get(profile, kind, (a, b))
                     out.append(FitParameter(kind, (a, b), v, prior_value=v, prior_sigma=_prior(kind, v, None)))
         else:
-            raise ValueError(f"unknown parameter kind {kind!r}")
+            raise FitError(f"unknown parameter kind {kind!r} (known: p10, p01, gate_error, t1_us, t2_us, zz_khz, "
+                           "overrotation)")
     return out
 
 
@@ -193,7 +166,8 @@ class FitResult:
     def table(self) -> list[dict[str, Any]]:
         return [{"parameter": p.label, "kind": p.kind, "target": list(p.target) if p.kind not in
                  ("gate_error", "overrotation") else [p.target[0], list(p.target[1])],
-                 "datasheet": p.prior_value, "fitted": p.value, "stderr": p.stderr} for p in self.parameters]
+                 "datasheet": p.prior_value, "fitted": p.value, "stderr": p.stderr, "at_bound": p.at_bound}
+                for p in self.parameters]
 
 
 class _Model:
@@ -273,8 +247,11 @@ class _Model:
             err = np.sqrt(np.clip(np.diag(cov), 0, None))
         except np.linalg.LinAlgError:
             err = np.full(len(idx), np.nan)
+        lo, hi = _BOUNDS["p10"]
         for j, i in enumerate(idx):
-            self.params[i] = replace(self.params[i], stderr=float(err[j]))
+            x = float(res.x[j])
+            stuck = x <= lo * (1 + 1e-6) or x >= hi - 1e-9
+            self.params[i] = replace(self.params[i], stderr=float(err[j]), at_bound=bool(stuck))
 
     # -------------------------------------------------------------- quantum parameters
     def _affected_terms(self, p: FitParameter) -> list[CircuitTerm]:
@@ -284,18 +261,7 @@ class _Model:
         trial = list(self.params)
         trial[i] = replace(trial[i], value=float(value))
         prof = profile_with(self.base, [p for p in trial if p.kind not in ("p10", "p01")])
-        twin = Twin(prof, noise=self.noise)
-        old, new = self.twin.builder(), twin.builder()
-        p = trial[i]
-        for key, s in old._cache.items():  # reuse every map the change cannot affect
-            if key[0] == "gate" and p.kind in ("gate_error", "overrotation") and key[2] == p.target[0] \
-                    and set(key[3]) == set(p.target[1]):  # either orientation (symmetric gates share an entry)
-                continue
-            if p.kind in ("t1_us", "t2_us") and ((key[0] == "idle" and key[1] == p.target[0]) or
-                                      (key[0] == "gate" and p.target[0] in key[3])):
-                continue
-            new._cache[key] = s
-        return twin
+        return self.twin.with_profile(prof)  # reuses every noise map the change cannot affect
 
     def _loglik_terms(self, terms, ro) -> float:
         return loglik_readout(terms, ro)
@@ -343,21 +309,24 @@ class _Model:
             err = v * su if log_space else su
         else:
             err = float("nan")
-        self.params[i] = replace(p, value=v, stderr=err)
+        # on a bound of the search interval (Brent's bounded search stops within xatol of it)
+        stuck = min(u - a, b - u) < 2e-3 * (1.0 if log_space else max(b - a, 1e-12))
+        self.params[i] = replace(p, value=v, stderr=err, at_bound=bool(stuck))
         self.twin = self._twin_with(i, v)
         for t in terms:
             self._simulate(t, self.twin)
         del saved
 
 
-def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parameters: list[FitParameter] | None = None,
-             kinds: Sequence[str] = ("p10", "p01", "gate_error"), noise: dict | None = None, sweeps: int = 2,
-             evals: int = 12, progress: bool = False, timestamp=None) -> FitResult:
+def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
+             parameters: list[FitParameter] | None = None, kinds: Sequence[str] = ("p10", "p01", "gate_error"),
+             noise: dict | None = None, sweeps: int = 2, evals: int = 12, progress: bool = False, timestamp=None,
+             checkpoint=None, resume: bool = False) -> FitResult:
     """Maximum a posteriori fit of ``profile`` to the measured counts of ``circuits``.
 
     Parameters
     ----------
-    circuits : BenchCircuit with counts
+    circuits : MeasuredCircuit with counts
         Physical circuits (run with ``transpile=False``) whose measurements write distinct bits.
     parameters : list of FitParameter, optional
         Default: :func:`default_parameters` with ``kinds``.
@@ -366,24 +335,69 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parame
     timestamp : datetime, optional
         Date of the fitted profile: when the data were taken (e.g. the latest
         training job). Default: the starting profile's snapshot date.
+    checkpoint : path, optional
+        After every step the fit's state is written there (atomically). On
+        Ctrl-C the fit stops with :class:`~qpu_twin.errors.Interrupted` naming it.
+    resume : bool
+        Continue from ``checkpoint`` (same profile, circuits, parameters and
+        settings; else :class:`FitError`): the result equals an uninterrupted fit.
     """
     from tqdm import tqdm
 
+    from ..errors import Interrupted
+
+    sweeps = check_int("sweeps", sweeps, minimum=0)
+    evals = check_int("evals", evals, minimum=1)
     t0 = time.perf_counter()
     circuits = [c for c in circuits if c.counts]
+    if not circuits:
+        raise FitError("fit_twin: no circuit with measured counts")
     params = parameters if parameters is not None else default_parameters(profile, circuits, kinds=kinds)
     terms = make_terms(circuits)
+    steps: list[tuple] = []
+    quantum = [i for i, p in enumerate(params) if p.kind not in ("p10", "p01")]
+    for s_ in range(sweeps):
+        steps.append(("readout", s_))
+        steps += [("quantum", s_, i) for i in quantum]
+    steps.append(("final", sweeps))
+    ident = {"profile": profile.fingerprint, "circuits": [c.name for c in circuits],
+             "parameters": [p.label for p in params], "sweeps": sweeps, "evals": evals,
+             "noise": dict(noise or {"level": "lindblad"})}
+    done, history, seconds_before = 0, None, 0.0
+    if resume:
+        if checkpoint is None:
+            raise FitError("fit_twin(resume=True) needs checkpoint=PATH")
+        state = _read_checkpoint(checkpoint, ident)
+        params = [replace(p, value=v, stderr=e, at_bound=b) for p, (v, e, b) in zip(params, state["params"])]
+        done, history, seconds_before = state["done"], state["history"], state["seconds"]
     model = _Model(profile, terms, params, noise or {"level": "lindblad"})
-    history = [{"stage": "start", "log_posterior": model.log_posterior()}]
-    quantum = [i for i, p in enumerate(model.params) if p.kind not in ("p10", "p01")]
-    for s in range(sweeps):
-        model.fit_readout()
-        history.append({"stage": f"sweep {s + 1} readout", "log_posterior": model.log_posterior()})
-        for i in tqdm(quantum, desc=f"fit sweep {s + 1}", disable=not progress):
-            model.fit_one(i, evals=evals)
-        history.append({"stage": f"sweep {s + 1} quantum", "log_posterior": model.log_posterior()})
-    model.fit_readout()
-    history.append({"stage": "final readout", "log_posterior": model.log_posterior()})
+    if history is None:
+        history = [{"stage": "start", "log_posterior": model.log_posterior()}]
+    bar = tqdm(total=len(steps), initial=done, desc="fit", disable=not progress)
+    try:
+        for k in range(done, len(steps)):
+            step = steps[k]
+            if step[0] == "quantum":
+                model.fit_one(step[2], evals=evals)
+                if k + 1 == len(steps) or steps[k + 1][0] != "quantum":
+                    history.append({"stage": f"sweep {step[1] + 1} quantum", "log_posterior": model.log_posterior()})
+            else:
+                model.fit_readout()
+                label = f"sweep {step[1] + 1} readout" if step[0] == "readout" else "final readout"
+                history.append({"stage": label, "log_posterior": model.log_posterior()})
+            done = k + 1
+            bar.update(1)
+            if checkpoint is not None:
+                _write_checkpoint(checkpoint, ident, model.params, done, history,
+                                  seconds_before + time.perf_counter() - t0)
+    except KeyboardInterrupt:
+        bar.close()
+        if checkpoint is None:
+            raise
+        _write_checkpoint(checkpoint, ident, model.params, done, history, seconds_before + time.perf_counter() - t0)
+        raise Interrupted(f"fit interrupted after {done} of {len(steps)} steps; state saved to {checkpoint} "
+                          "(resume with resume=True / --resume)", str(checkpoint)) from None
+    bar.close()
     fitted = profile_with(profile, model.params, name=profile.name)
     fitted = fitted.replace(provenance={
         "source": f"fit of {profile.name} ({profile.fingerprint}) to {len(circuits)} circuits' measured counts",
@@ -395,4 +409,39 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parame
         fitted = fitted.replace(provenance={**fitted.provenance.model_dump(mode="json"), "notes": [
             f"timestamp {fitted.timestamp.isoformat()}: when the fitted data were taken (starting snapshot "
             f"{profile.timestamp.isoformat()})", *fitted.provenance.notes]})
-    return FitResult(fitted, model.params, model.log_posterior(), history, time.perf_counter() - t0)
+    return FitResult(fitted, model.params, model.log_posterior(), history,
+                     seconds_before + time.perf_counter() - t0)
+
+
+_CHECKPOINT_VERSION = 1
+
+
+def _write_checkpoint(path, ident: dict, params, done: int, history, seconds: float) -> None:
+    import json
+
+    from ..profiles.io import write_text_atomic
+
+    data = {"qpu_twin_fit_checkpoint": _CHECKPOINT_VERSION, "ident": ident, "done": done, "history": history,
+            "seconds": seconds, "params": [[p.value, p.stderr, p.at_bound] for p in params]}
+    write_text_atomic(path, json.dumps(data))
+
+
+def _read_checkpoint(path, ident: dict) -> dict:
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FitError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FitError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
+    if not isinstance(data, dict) or data.get("qpu_twin_fit_checkpoint") != _CHECKPOINT_VERSION:
+        raise FitError(f"checkpoint {str(path)!r} is not a qpu_twin fit checkpoint")
+    for key, want in ident.items():
+        if data["ident"].get(key) != json.loads(json.dumps(want)):
+            raise FitError(f"checkpoint {str(path)!r} belongs to another fit: its {key} differs from this run's "
+                           "(same dataset, profile, kinds, split and settings are needed to resume)")
+    return {"done": int(data["done"]), "history": data["history"], "seconds": float(data["seconds"]),
+            "params": [(float(v), float(e), bool(b)) for v, e, b in data["params"]]}

@@ -41,6 +41,7 @@ import scipy.linalg
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
+from .aer_level import aer_gate_superop
 from .options import NoiseOptions
 from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_terminal
 
@@ -80,6 +81,39 @@ class NoiseBuilder:
         self._pending_warnings: list[str] = []
         self._batch = False
         self.stats = {"integrations": 0, "cache_hits": 0}
+
+    def derive(self, profile: DeviceProfile) -> "NoiseBuilder":
+        """A builder for a changed ``profile`` that keeps every cached map the change cannot affect.
+
+        Idle maps depend on their qubit's T1/T2; gate maps on the gate's entry
+        (error, duration, over-rotation) and the T1/T2 of its qubits. Maps whose
+        inputs are equal in both profiles are reused, the rest are rebuilt on
+        demand: a fit that changes one parameter re-integrates only its maps.
+        """
+        new = NoiseBuilder(profile, self.options)
+        if profile.num_qubits != self.profile.num_qubits:
+            return new
+        relax = [(q.t1_us, q.t2_us) for q in self.profile.qubits]
+        changed_q = {i for i, (q, r) in enumerate(zip(profile.qubits, relax)) if (q.t1_us, q.t2_us) != r}
+        same_gate: dict[tuple, bool] = {}
+
+        def gate_unchanged(name: str, qubits: tuple) -> bool:
+            key = (name, qubits)
+            if key not in same_gate:
+                old_has, new_has = self.profile.has_gate(name, qubits), profile.has_gate(name, qubits)
+                same_gate[key] = old_has and new_has and self.profile.gate(name, qubits) == profile.gate(name, qubits)
+            return same_gate[key]
+
+        for key, s in self._cache.items():
+            if key[0] == "idle":
+                keep = key[1] not in changed_q
+            elif key[0] == "gate":
+                keep = not changed_q.intersection(key[3]) and gate_unchanged(key[2], key[3])
+            else:
+                keep = False
+            if keep:
+                new._cache[key] = s
+        return new
 
     # ------------------------------------------------------------------ per-op maps
     def _relax_params(self, q: int) -> tuple[float | None, float | None]:
@@ -204,8 +238,6 @@ class NoiseBuilder:
         s = ch.unitary_superop(u)
         if not (self.options.gate_error or self.options.decoherence):
             return s
-        from ..interop.aer import aer_gate_superop
-
         err = aer_gate_superop(self.profile, name, qubits)
         return s if err is None else err @ s
 
@@ -311,8 +343,6 @@ class NoiseBuilder:
         return out
 
     def _aer_reset_relax(self, qubit: int, duration_ns: float) -> np.ndarray:
-        from ..interop.aer import aer_gate_superop
-
         err = aer_gate_superop(self.profile, "reset", (qubit,))
         return np.eye(4, dtype=complex) if err is None else err
 

@@ -36,7 +36,8 @@ def kraus_superop(kraus) -> np.ndarray:
     return sum(np.kron(k, np.conj(k)) for k in kraus)
 
 
-def apply_superop(s: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def apply_to_matrix(s: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Apply the row-major superoperator ``s`` to the density matrix ``rho`` (a new matrix)."""
     d = rho.shape[0]
     return (s @ rho.reshape(-1)).reshape(d, d)
 

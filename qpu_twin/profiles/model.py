@@ -28,13 +28,17 @@ import hashlib
 import json
 import math
 from datetime import datetime
+from pathlib import Path
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from ..errors import ProfileError
+from ..errors import ProfileError, short_repr
+from . import importers
 from .gates import CONTROL_FLOW, GATE_SPECS, max_average_infidelity
+from .io import dump_yaml, profile_file_format, read_data_file, write_text_atomic
+from .summary import profile_summary
 
 SCHEMA_VERSION = 1
 
@@ -90,8 +94,7 @@ def _entry_label(cls: type, data: Any, fallback: str = "") -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return short_repr(value)
 
 
 class _Frozen(BaseModel):
@@ -412,51 +415,60 @@ class DeviceProfile(_Frozen):
         return cls.model_validate(data)
 
     def to_yaml(self) -> str:
-        from .io import dump_yaml
-
         return dump_yaml(self.to_dict())
 
     def to_json(self, *, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), indent=indent) + "\n"
 
-    def save(self, path) -> None:
-        """Write to ``path``; the suffix (.yaml/.yml/.json) selects the format."""
-        from .io import save_profile
-
-        save_profile(self, path)
+    def save(self, path) -> Path:
+        """Write to ``path`` atomically; the suffix (.yaml/.yml/.json) selects the format. Returns the path."""
+        path = Path(path)
+        fmt = profile_file_format(path, action="save")
+        write_text_atomic(path, self.to_json() if fmt == "json" else self.to_yaml())
+        return path
 
     @classmethod
     def load(cls, path) -> "DeviceProfile":
-        from .io import read_profile_file
+        """Read and validate a ``.yaml``/``.yml``/``.json`` profile file."""
+        path = Path(path)
+        data = read_data_file(path)
+        return cls.from_text_data(data, source=str(path))
 
-        return read_profile_file(path)
+    @classmethod
+    def from_text_data(cls, data: Any, *, source: str = "<string>") -> "DeviceProfile":
+        """Validate parsed file data; errors are prefixed with ``source``."""
+        if not isinstance(data, dict):
+            raise ProfileError(f"{source}: a profile file must hold a mapping, got {type(data).__name__}")
+        try:
+            return cls.model_validate(data)
+        except ProfileError as exc:
+            raise ProfileError(f"{source}: {exc}", [f"{source}: {p}" for p in exc.problems]) from None
 
     # ------------------------------------------------------------------ importers
     @classmethod
+    def _from_import(cls, data_and_log) -> "DeviceProfile":
+        data, log = data_and_log
+        profile = cls.model_validate(data)
+        log.emit()
+        return profile
+
+    @classmethod
     def from_qiskit_backend(cls, backend, **kwargs: Any) -> "DeviceProfile":
         """Import any Qiskit ``BackendV2`` with a ``Target`` (see :mod:`.importers.qiskit`)."""
-        from .importers.qiskit import profile_from_qiskit_backend
-
-        return profile_from_qiskit_backend(backend, **kwargs)
+        return cls._from_import(importers.profile_data_from_qiskit_backend(backend, **kwargs))
 
     @classmethod
     def from_ibm_properties(cls, properties: dict, configuration: dict, **kwargs: Any) -> "DeviceProfile":
         """Import legacy IBM ``backend_properties`` / ``backend_configuration`` dicts."""
-        from .importers.ibm import profile_from_ibm_properties
-
-        return profile_from_ibm_properties(properties, configuration, **kwargs)
+        return cls._from_import(importers.profile_data_from_ibm_properties(properties, configuration, **kwargs))
 
     @classmethod
     def from_quantinuum_spec(cls, machine: str, date: str, **kwargs: Any) -> "DeviceProfile":
         """Import a Quantinuum machine from its published spec-sheet and emulator rows."""
-        from .importers.quantinuum import profile_from_quantinuum_spec
-
-        return profile_from_quantinuum_spec(machine, date, **kwargs)
+        return cls._from_import(importers.profile_data_from_quantinuum_spec(machine, date, **kwargs))
 
     def summary(self) -> dict[str, Any]:
         """Medians, worst qubits and gates: what ``qpu-twin profile show`` prints."""
-        from .summary import profile_summary
-
         return profile_summary(self)
 
     def __repr__(self) -> str:

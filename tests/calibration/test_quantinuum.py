@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qpu_twin import CalibrationError
-from qpu_twin.calibration.quantinuum import analyse_file, load_quantinuum, quantinuum_files
+from qpu_twin.calibration.quantinuum_data import analyse_file, load_quantinuum, quantinuum_files
 from qpu_twin.cli import main
 from qpu_twin.paths import calibration_data_dir
 from qpu_twin.profiles.importers import parse_uncertainty

@@ -58,7 +58,7 @@ def test_history_as_of_and_drift(tmp_path, monkeypatch):
     assert [p.timestamp.date().isoformat() for p in hist] == ["2022-05-18", "2022-05-20"]
     assert profile_as_of("ibm_hanoi", "2022-05-19").timestamp.day == 18
     assert Twin.as_of("ibm_hanoi", "2022-05-21").profile.timestamp.day == 20
-    with pytest.raises(CalibrationError, match="no calibration on or before"):
+    with pytest.raises(ProfileError, match="no calibration on or before"):
         profile_as_of("ibm_hanoi", "2021-01-01")
     # a new calibration saved to the history joins it
     new = apply_results(hist[-1], [_r([0], "t1_us", 95.0, 1.0)], timestamp=datetime(2022, 6, 1, tzinfo=timezone.utc))

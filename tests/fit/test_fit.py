@@ -9,7 +9,7 @@ import pytest
 from qiskit import QuantumCircuit
 
 from qpu_twin import Twin, load_profile
-from qpu_twin.benchmark import BenchCircuit
+from qpu_twin.data import MeasuredCircuit
 from qpu_twin.fit import (
     FitParameter,
     consistency_test,
@@ -89,7 +89,7 @@ def _data(profile, circuits, shots, seed):
         keys = list(p)
         pr = np.maximum([p[k] for k in keys], 0)
         c = rng.multinomial(shots, pr / pr.sum())
-        out.append(BenchCircuit(f"c{i}", qc, {k: int(v) for k, v in zip(keys, c) if v}, True))
+        out.append(MeasuredCircuit(f"c{i}", qc, {k: int(v) for k, v in zip(keys, c) if v}, True))
     return out
 
 
@@ -232,7 +232,7 @@ def test_symmetric_gate_used_reversed_maps_to_the_profile_entry():
     qc = QuantumCircuit(prof.num_qubits, 2)
     qc.rzz(0.5, 1, 0)
     qc.measure([0, 1], [0, 1])
-    (gate_param,) = [p for p in default_parameters(prof, [BenchCircuit("c", qc, {"00": 1}, True)])
+    (gate_param,) = [p for p in default_parameters(prof, [MeasuredCircuit("c", qc, {"00": 1}, True)])
                      if p.kind == "gate_error"]
     entry = prof.gate("rzz", (1, 0))
     assert gate_param.target == ("rzz", entry.qubits)

@@ -9,7 +9,7 @@ import pytest
 from qiskit import transpile
 
 from qpu_twin import DeviceProfile, ProfileWarning, Twin, TwinBackend
-from qpu_twin.circuits import ghz
+from qpu_twin.circuit_library import ghz
 
 
 @pytest.fixture(autouse=True)

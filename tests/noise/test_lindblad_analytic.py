@@ -125,7 +125,7 @@ def test_long_x_gate_matches_independent_mesolve(quiet):
     slow = type(prof).model_validate(d)
     twin = Twin(slow, noise=NO_READOUT)
     s = twin.noise_map("x", (0,), form="matrix")
-    rho = ch.apply_superop(s, np.diag([1.0, 0.0]).astype(complex))
+    rho = ch.apply_to_matrix(s, np.diag([1.0, 0.0]).astype(complex))
     q = slow.qubit(0)
     t1, t2 = q.t1_us * 1e3, q.t2_us * 1e3
     gphi = 1 / t2 - 1 / (2 * t1)
@@ -170,7 +170,7 @@ def test_every_cached_map_is_cptp():
     """Run varied circuits, then check every cached map: Choi PSD and trace preserved to 1e-10."""
     from qiskit.circuit.random import random_circuit
 
-    from qpu_twin.datasets import ibm_repetition_code_jobs
+    from qpu_twin.data import ibm_repetition_code_jobs
 
     twin = Twin("ibm_hanoi")
     job = ibm_repetition_code_jobs()[0]

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from qpu_twin import DeviceProfile, ProfileError, list_profiles, load_profile, profile_json_schema
-from qpu_twin.profiles.io import parse_profile_text, read_profile_file
+from qpu_twin.profiles.store import parse_profile_text, read_profile_file
 
 SHIPPED = ["ibm_hanoi", "ibm_hanoi_2022-05-20", "ibm_sherbrooke", "ibm_torino", "line5", "quantinuum_h1-1", "quantinuum_h2-1"]
 

@@ -17,23 +17,9 @@ from typing import Any
 
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
-from ..errors import CalibrationError
+from ..errors import DataError
 from ..paths import calibration_data_dir
-
-
-@dataclass(frozen=True)
-class HardwareCircuit:
-    """A physical circuit that ran on hardware and what it measured."""
-
-    name: str
-    circuit: QuantumCircuit = field(repr=False)
-    counts: dict[str, int] = field(repr=False)
-    shots: int
-    metadata: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def probabilities(self) -> dict[str, float]:
-        return {k: v / self.shots for k, v in self.counts.items()}
+from .records import MeasuredCircuit
 
 
 @dataclass(frozen=True)
@@ -42,7 +28,7 @@ class IBMJob:
     backend_name: str
     date: str
     path: str
-    circuits: tuple[HardwareCircuit, ...] = field(repr=False)
+    circuits: tuple[MeasuredCircuit, ...] = field(repr=False)
     properties: dict = field(repr=False, default_factory=dict)
     configuration: dict = field(repr=False, default_factory=dict)
 
@@ -70,9 +56,9 @@ def _circuit_from_qobj(exp: dict, where: str) -> QuantumCircuit:
             elif name == "barrier":
                 qc.barrier(*qubits)
             else:
-                raise CalibrationError(f"{where}: instruction {k}: unsupported name {name!r}")
+                raise DataError(f"{where}: instruction {k}: unsupported name {name!r}")
         except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise CalibrationError(f"{where}: instruction {k} ({ins!r}) is malformed: {exc}") from None
+            raise DataError(f"{where}: instruction {k} ({ins!r}) is malformed: {exc}") from None
     return qc
 
 
@@ -82,9 +68,9 @@ def _counts(raw: dict, slots: int, where: str) -> dict[str, int]:
         try:
             idx = int(key, 16) if str(key).startswith("0x") else int(str(key).replace(" ", ""), 2)
         except ValueError:
-            raise CalibrationError(f"{where}: count key {key!r} is neither hex nor binary") from None
+            raise DataError(f"{where}: count key {key!r} is neither hex nor binary") from None
         if idx >= 2**slots:
-            raise CalibrationError(f"{where}: count key {key!r} exceeds {slots} memory slots")
+            raise DataError(f"{where}: count key {key!r} exceeds {slots} memory slots")
         bits = format(idx, f"0{slots}b")
         out[bits] = out.get(bits, 0) + int(value)
     return out
@@ -96,14 +82,14 @@ def load_ibm_job(path) -> IBMJob:
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise CalibrationError(f"{path}: cannot read job JSON: {exc}") from None
+        raise DataError(f"{path}: cannot read job JSON: {exc}") from None
     for key in ("qobj", "result"):
         if key not in data:
-            raise CalibrationError(f"{path}: missing top-level key {key!r}")
+            raise DataError(f"{path}: missing top-level key {key!r}")
     exps = data["qobj"].get("experiments", [])
     res = data["result"].get("experiments", [])
     if len(exps) != len(res):
-        raise CalibrationError(f"{path}: {len(exps)} qobj experiments but {len(res)} results")
+        raise DataError(f"{path}: {len(exps)} qobj experiments but {len(res)} results")
     circuits = []
     for i, (e, r) in enumerate(zip(exps, res)):
         where = f"{path.name}: experiment {i}"
@@ -111,9 +97,11 @@ def load_ibm_job(path) -> IBMJob:
         counts = _counts(r.get("counts", {}), qc.num_clbits, where)
         shots = int(r.get("shots") or sum(counts.values()))
         if sum(counts.values()) != shots:
-            raise CalibrationError(f"{where}: counts sum to {sum(counts.values())} but shots={shots}")
-        circuits.append(HardwareCircuit(f"{data.get('job_id', path.stem)}/{i}", qc, counts, shots,
-                                        {"header": e.get("header", {}), "index": i}))
+            raise DataError(f"{where}: counts sum to {sum(counts.values())} but shots={shots}")
+        circuits.append(MeasuredCircuit(f"{data.get('job_id', path.stem)}/{i}", qc, counts, physical=True,
+                                        meta={"header": e.get("header", {}), "index": i,
+                                              "job_id": str(data.get("job_id", path.stem)),
+                                              "date": str(data["result"].get("date", ""))}))
     return IBMJob(
         job_id=str(data.get("job_id", path.stem)),
         backend_name=str(data["result"].get("backend_name", "")),

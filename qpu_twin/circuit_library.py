@@ -8,7 +8,7 @@ import numpy as np
 from qiskit import QuantumCircuit
 
 from .errors import CompileError
-from .profiles.io import load_profile
+from .profiles.store import load_profile
 from .profiles.model import DeviceProfile
 
 

@@ -27,28 +27,12 @@ from typing import Any
 
 from qiskit import QuantumCircuit
 
-from ..errors import CalibrationError
-from ..profiles.io import read_profile_file, save_profile
+from ..errors import DataError
 from ..profiles.model import DeviceProfile
+from ..profiles.store import read_profile_file, save_profile
+from .records import MeasuredCircuit
 
 SCHEMA_VERSION = 1
-
-
-@dataclass(frozen=True)
-class BenchCircuit:
-    """One benchmark circuit, with measured counts when it ran on hardware."""
-
-    name: str
-    circuit: QuantumCircuit = field(repr=False)
-    counts: dict[str, int] | None = field(default=None, repr=False)
-    physical: bool = False
-    answer: str | None = None
-    snapshot: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def shots(self) -> int:
-        return int(sum(self.counts.values())) if self.counts else 0
 
 
 @dataclass(frozen=True)
@@ -63,7 +47,7 @@ class HardwareDataset:
     name: str
     device: str
     date: str
-    circuits: tuple[BenchCircuit, ...]
+    circuits: tuple[MeasuredCircuit, ...]
     snapshots: dict[str, DeviceProfile] = field(default_factory=dict, repr=False)
     raw_snapshots: dict[str, Any] = field(default_factory=dict, repr=False)
     source: str = ""
@@ -102,12 +86,12 @@ def load_dataset(path) -> HardwareDataset:
     """Load a dataset directory (own format or IBM job archive) or a single IBM job file."""
     path = Path(path)
     if not path.exists():
-        raise CalibrationError(f"dataset {str(path)!r} does not exist")
+        raise DataError(f"dataset {str(path)!r} does not exist")
     if path.is_dir() and (path / "dataset.json").is_file():
         return _load_own(path)
     files = [path] if path.is_file() else sorted(path.glob("*.json"))
     if not files:
-        raise CalibrationError(f"{path}: no dataset.json and no IBM job *.json files")
+        raise DataError(f"{path}: no dataset.json and no IBM job *.json files")
     return _load_ibm(files, path)
 
 
@@ -117,32 +101,32 @@ def _load_own(folder: Path) -> HardwareDataset:
     try:
         meta = json.loads((folder / "dataset.json").read_text())
     except json.JSONDecodeError as exc:
-        raise CalibrationError(f"{folder}/dataset.json: not valid JSON: {exc}") from None
+        raise DataError(f"{folder}/dataset.json: not valid JSON: {exc}") from None
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise CalibrationError(f"{folder}/dataset.json: schema_version={meta.get('schema_version')!r}, expected 1")
+        raise DataError(f"{folder}/dataset.json: schema_version={meta.get('schema_version')!r}, expected 1")
     for key in ("name", "device", "circuits"):
         if key not in meta:
-            raise CalibrationError(f"{folder}/dataset.json: missing field {key!r}")
+            raise DataError(f"{folder}/dataset.json: missing field {key!r}")
     with open(folder / "circuits.qpy", "rb") as fh:
         circuits = qpy.load(fh)
     if len(circuits) != len(meta["circuits"]):
-        raise CalibrationError(f"{folder}: {len(circuits)} circuits in circuits.qpy but {len(meta['circuits'])} entries")
+        raise DataError(f"{folder}: {len(circuits)} circuits in circuits.qpy but {len(meta['circuits'])} entries")
     snaps = {k: read_profile_file(folder / rel) for k, rel in meta.get("snapshots", {}).items()}
     out = []
     for i, (qc, c) in enumerate(zip(circuits, meta["circuits"])):
         counts = c.get("counts")
         if counts is not None and (not isinstance(counts, dict) or any(int(v) < 0 for v in counts.values())):
-            raise CalibrationError(f"{folder}/dataset.json: circuits[{i}].counts is not a mapping of counts")
+            raise DataError(f"{folder}/dataset.json: circuits[{i}].counts is not a mapping of counts")
         if c.get("snapshot") and c["snapshot"] not in snaps:
-            raise CalibrationError(f"{folder}: circuits[{i}].snapshot={c['snapshot']!r} is not in snapshots")
-        out.append(BenchCircuit(c.get("name", f"c{i}"), qc, counts, bool(c.get("physical")), c.get("answer"),
+            raise DataError(f"{folder}: circuits[{i}].snapshot={c['snapshot']!r} is not in snapshots")
+        out.append(MeasuredCircuit(c.get("name", f"c{i}"), qc, counts, bool(c.get("physical")), c.get("answer"),
                                 c.get("snapshot")))
     return HardwareDataset(meta["name"], meta["device"], meta.get("date", ""), tuple(out), snaps, {},
                            meta.get("source", str(folder)))
 
 
 def _load_ibm(files: list[Path], path: Path) -> HardwareDataset:
-    from ..datasets.ibm_jobs import load_ibm_job
+    from .ibm_jobs import load_ibm_job
 
     circuits, snaps, raws, device, dates = [], {}, {}, "", []
     for f in files:
@@ -157,8 +141,9 @@ def _load_ibm(files: list[Path], path: Path) -> HardwareDataset:
         device = device or job.backend_name
         dates.append(job.date)
         for hc in job.circuits:
-            circuits.append(BenchCircuit(hc.name, hc.circuit, hc.counts, True, None, key if job.properties else None,
-                                         {"job_id": job.job_id, "date": str(job.date)}))
+            circuits.append(MeasuredCircuit(hc.name, hc.circuit, hc.counts, True, None,
+                                            key if job.properties else None,
+                                            {"job_id": job.job_id, "date": str(job.date)}))
     return HardwareDataset(path.name, device, min(dates) if dates else "", tuple(circuits), snaps, raws,
                            f"IBM job archive {path}")
 
@@ -178,7 +163,7 @@ def dataset_from_backend(backend, circuits, *, shots: int = 4000, seed: int | No
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         prof = DeviceProfile.from_qiskit_backend(backend)
-    items = [c if isinstance(c, BenchCircuit) else BenchCircuit(c.name, c) for c in circuits]
+    items = [c if isinstance(c, MeasuredCircuit) else MeasuredCircuit(c.name, c) for c in circuits]
     tq = transpile([c.circuit for c in items], backend, seed_transpiler=seed or 0, optimization_level=1)
     run_kw = {"shots": shots}
     if seed is not None:
@@ -187,6 +172,6 @@ def dataset_from_backend(backend, circuits, *, shots: int = 4000, seed: int | No
     out = []
     for i, (c, t) in enumerate(zip(items, tq)):
         counts = {k.replace(" ", ""): v for k, v in result.get_counts(i).items()}
-        out.append(BenchCircuit(c.name, t, counts, True, c.answer, "backend", c.meta))
+        out.append(MeasuredCircuit(c.name, t, counts, True, c.answer, "backend", c.meta))
     return HardwareDataset(name or f"live_{backend.name}", prof.name, datetime.now(timezone.utc).date().isoformat(),
                            tuple(out), {"backend": prof}, {"backend": backend}, f"live run on {backend.name}")

@@ -1,0 +1,147 @@
+"""Train/test splits of a hardware dataset and the held-out evaluation of a fit.
+
+``fit_and_evaluate(dataset, ...)`` is what ``qpu-twin fit`` runs: split the
+circuits with measured counts, fit the twin on the training side, and score on
+the held-out side the datasheet twin, the fitted twin and (when the dataset
+carries its calibration snapshots) Aer's model of the same snapshots. It warns
+when the fitted twin predicts the held-out circuits *worse* than the datasheet
+twin, and flags fitted parameters that ended on a bound of their search.
+
+Splits (``method``):
+
+* ``"random"``: a seeded random permutation; ``train_fraction`` of the circuits train.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..benchmark.harness import Model, aer_model, twin_model
+from ..data import HardwareDataset, MeasuredCircuit
+from ..errors import FitError, check_real
+from ..metrics import hellinger, tvd
+from ..profiles.importers._common import parse_timestamp
+from ..profiles.model import DeviceProfile
+from .fit import FitResult, fit_twin
+
+SPLITS = ("random",)
+
+
+class FitWarning(UserWarning):
+    """A fit result that needs a look (held-out metric worse than the datasheet, a parameter at a bound)."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training and held-out circuits, and how they were chosen."""
+
+    method: str
+    train: tuple[MeasuredCircuit, ...]
+    test: tuple[MeasuredCircuit, ...]
+    description: str = ""
+
+
+def split_circuits(circuits: Sequence[MeasuredCircuit], *, method: str = "random", train_fraction: float = 0.5,
+                   seed: int = 0) -> Split:
+    """Split ``circuits`` into training and held-out sets (see the module docstring for the methods)."""
+    circuits = list(circuits)
+    if method not in SPLITS:
+        raise FitError(f"split={method!r}: unknown (known: {', '.join(SPLITS)})")
+    train_fraction = check_real("train_fraction", train_fraction)
+    if not 0 < train_fraction < 1:
+        raise FitError(f"train_fraction={train_fraction}: must be in (0, 1)")
+    if len(circuits) < 2:
+        raise FitError(f"{len(circuits)} circuit(s) with measured counts: need at least 2 (one to fit, one held out)")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(circuits))
+    n_train = min(max(1, int(round(train_fraction * len(circuits)))), len(circuits) - 1)
+    train = tuple(circuits[i] for i in sorted(order[:n_train]))
+    test = tuple(circuits[i] for i in sorted(order[n_train:]))
+    return Split(method, train, test, f"random, train fraction {train_fraction:g}, seed {seed}")
+
+
+def evaluate(models: Sequence[Model], circuits: Sequence[MeasuredCircuit]) -> dict[str, dict[str, Any]]:
+    """Mean Hellinger distance and TVD of each model's predictions to the measured counts."""
+    out = {}
+    for m in models:
+        hs, ts = [], []
+        for bc in circuits:
+            pred = m.predict(bc)
+            hs.append(hellinger(pred, bc.counts))
+            ts.append(tvd(pred, bc.counts))
+        out[m.name] = {"mean_hellinger": float(np.mean(hs)) if hs else None,
+                       "mean_tvd": float(np.mean(ts)) if ts else None, "circuits": len(hs)}
+    return out
+
+
+@dataclass(frozen=True)
+class HeldoutReport:
+    """A fit and its held-out evaluation."""
+
+    fit: FitResult
+    split: Split
+    base_profile: DeviceProfile
+    heldout: dict[str, dict[str, Any]]
+    warnings: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"heldout": self.heldout, "parameters": self.fit.table(), "split": self.split.method,
+                "split_seed": self.meta.get("seed"), "train_circuits": len(self.split.train),
+                "test_circuits": len(self.split.test), "base_profile": self.base_profile.name,
+                "seconds": self.fit.seconds, "warnings": list(self.warnings),
+                "parameters_at_bound": [p.label for p in self.fit.parameters if p.at_bound]}
+
+
+def base_profile_of(ds: HardwareDataset, profile: DeviceProfile | None = None) -> DeviceProfile:
+    """The starting (datasheet) profile: ``profile`` if given, else the dataset's earliest snapshot."""
+    if profile is not None:
+        return profile
+    if ds.snapshots:
+        return min(ds.snapshots.values(), key=lambda p: p.timestamp)
+    raise FitError(f"dataset {ds.name!r} carries no calibration snapshot: pass a profile")
+
+
+def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = None, kinds=("p10", "p01", "gate_error"),
+                     split: str = "random", train_fraction: float = 0.5, seed: int = 0, sweeps: int = 2,
+                     aer_shots: int = 20_000, progress: bool = False, checkpoint=None,
+                     resume: bool = False) -> HeldoutReport:
+    """Fit on one side of a split of ``ds`` and evaluate on the other (see the module docstring).
+
+    ``checkpoint`` / ``resume`` are passed to :func:`~qpu_twin.fit.fit_twin`.
+    """
+    circuits = [c for c in ds.circuits if c.counts]
+    logical = [c.name for c in circuits if not c.physical]
+    if logical:
+        raise FitError(f"dataset {ds.name!r}: the fit runs circuits as physical (transpile=False), but "
+                       f"{len(logical)} are not marked physical (e.g. {logical[0]!r})")
+    base = base_profile_of(ds, profile)
+    sp = split_circuits(circuits, method=split, train_fraction=train_fraction, seed=seed)
+    dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in sp.train if c.meta.get("date")]
+    stamp = max(dates) if dates and len(dates) == len(sp.train) else None  # the fitted profile is dated by its data
+    result = fit_twin(base, list(sp.train), kinds=list(kinds), sweeps=sweeps, progress=progress, timestamp=stamp,
+                      checkpoint=checkpoint, resume=resume)
+    models = [twin_model("datasheet_twin", "lindblad", ds, profile), twin_model("fitted_twin", "lindblad", ds,
+                                                                                result.profile)]
+    aer = aer_model(ds, aer_shots, seed)
+    if aer is not None:
+        models.append(aer)
+    heldout = evaluate(models, sp.test)
+    notes = []
+    fitted_h, sheet_h = heldout["fitted_twin"]["mean_hellinger"], heldout["datasheet_twin"]["mean_hellinger"]
+    if fitted_h is not None and sheet_h is not None and fitted_h > sheet_h:
+        notes.append(f"the fitted twin predicts the {len(sp.test)} held-out circuits worse than the datasheet twin "
+                     f"(mean Hellinger {fitted_h:.4f} > {sheet_h:.4f}): too few or unrepresentative training "
+                     f"circuits ({len(sp.train)}) for {len(result.parameters)} parameters?")
+    stuck = [p.label for p in result.parameters if p.at_bound]
+    if stuck:
+        notes.append(f"{len(stuck)} fitted parameter(s) ended on a bound of their search, so the data push them "
+                     f"beyond it (not identifiable, or a missing model component): {', '.join(stuck[:8])}"
+                     + (f", ... ({len(stuck) - 8} more)" if len(stuck) > 8 else ""))
+    for n in notes:
+        warnings.warn(n, FitWarning, stacklevel=2)
+    return HeldoutReport(result, sp, base, heldout, tuple(notes), {"seed": seed, "kinds": list(kinds)})
