@@ -7,9 +7,17 @@ carries its calibration snapshots) Aer's model of the same snapshots. It warns
 when the fitted twin predicts the held-out circuits *worse* than the datasheet
 twin, and flags fitted parameters that ended on a bound of their search.
 
-Splits (``method``):
+Splits (``method``), each a test of whether a fit *transfers*:
 
 * ``"random"``: a seeded random permutation; ``train_fraction`` of the circuits train.
+* ``"by-job"``: train on the earliest jobs (by the job date, then id; ``train_fraction``
+  of the jobs), predict the later ones: does the fit carry over to other days?
+* ``"by-dd"``: train on the circuits without dynamical decoupling, predict those with
+  it (:func:`~qpu_twin.data.classify.uses_dynamical_decoupling`): does the model of
+  idle noise predict what echo pulses change?
+* ``"by-placement"``: train on some qubit lines (the circuits' sets of active
+  physical qubits, seeded choice of ``train_fraction`` of them), predict the others:
+  does the fit carry over to other qubits and pairs?
 """
 
 from __future__ import annotations
@@ -22,13 +30,14 @@ import numpy as np
 
 from ..benchmark.harness import Model, aer_model, twin_model
 from ..data import HardwareDataset, MeasuredCircuit
+from ..data.classify import placement, uses_dynamical_decoupling
 from ..errors import FitError, check_real
 from ..metrics import hellinger, tvd
 from ..profiles.importers._common import parse_timestamp
 from ..profiles.model import DeviceProfile
 from .fit import FitResult, fit_twin
 
-SPLITS = ("random",)
+SPLITS = ("random", "by-job", "by-dd", "by-placement")
 
 
 class FitWarning(UserWarning):
@@ -56,12 +65,50 @@ def split_circuits(circuits: Sequence[MeasuredCircuit], *, method: str = "random
         raise FitError(f"train_fraction={train_fraction}: must be in (0, 1)")
     if len(circuits) < 2:
         raise FitError(f"{len(circuits)} circuit(s) with measured counts: need at least 2 (one to fit, one held out)")
+    if method == "random":
+        rng = np.random.default_rng(seed)
+        order = rng.permutation(len(circuits))
+        n_train = min(max(1, int(round(train_fraction * len(circuits)))), len(circuits) - 1)
+        train = tuple(circuits[i] for i in sorted(order[:n_train]))
+        test = tuple(circuits[i] for i in sorted(order[n_train:]))
+        return Split(method, train, test, f"random, train fraction {train_fraction:g}, seed {seed}")
+    if method == "by-dd":
+        train = tuple(c for c in circuits if not uses_dynamical_decoupling(c.circuit))
+        test = tuple(c for c in circuits if uses_dynamical_decoupling(c.circuit))
+        _check_sides(method, train, test, "circuits without / with dynamical decoupling")
+        return Split(method, train, test, f"by-dd: {len(train)} circuits without DD train, {len(test)} with DD test")
+    if method == "by-job":
+        jobs: dict[str, str] = {}
+        for c in circuits:
+            job = str(c.meta.get("job_id", ""))
+            if not job:
+                raise FitError(f"split='by-job': circuit {c.name!r} has no job_id in its metadata")
+            jobs.setdefault(job, str(c.meta.get("date", "")))
+        order = sorted(jobs, key=lambda j: (jobs[j], j))
+        n_train = min(max(1, int(round(train_fraction * len(order)))), len(order) - 1) if len(order) > 1 else 0
+        first = set(order[:n_train])
+        train = tuple(c for c in circuits if c.meta["job_id"] in first)
+        test = tuple(c for c in circuits if c.meta["job_id"] not in first)
+        _check_sides(method, train, test, f"jobs ({len(order)} in the dataset)")
+        return Split(method, train, test, f"by-job: earliest {n_train} of {len(order)} jobs train "
+                                          f"({', '.join(j[:8] for j in order[:n_train])}), the later ones test")
+    # by-placement
+    lines = sorted({placement(c.circuit) for c in circuits})
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(circuits))
-    n_train = min(max(1, int(round(train_fraction * len(circuits)))), len(circuits) - 1)
-    train = tuple(circuits[i] for i in sorted(order[:n_train]))
-    test = tuple(circuits[i] for i in sorted(order[n_train:]))
-    return Split(method, train, test, f"random, train fraction {train_fraction:g}, seed {seed}")
+    order = rng.permutation(len(lines))
+    n_train = min(max(1, int(round(train_fraction * len(lines)))), len(lines) - 1) if len(lines) > 1 else 0
+    chosen = {lines[i] for i in order[:n_train]}
+    train = tuple(c for c in circuits if placement(c.circuit) in chosen)
+    test = tuple(c for c in circuits if placement(c.circuit) not in chosen)
+    _check_sides(method, train, test, f"qubit lines ({len(lines)} in the dataset)")
+    return Split(method, train, test, f"by-placement: {n_train} of {len(lines)} qubit lines train (seed {seed}), "
+                                      "the others test")
+
+
+def _check_sides(method: str, train, test, what: str) -> None:
+    if not train or not test:
+        raise FitError(f"split={method!r}: the dataset cannot be split by {what}: {len(train)} training and "
+                       f"{len(test)} held-out circuits")
 
 
 def evaluate(models: Sequence[Model], circuits: Sequence[MeasuredCircuit]) -> dict[str, dict[str, Any]]:
