@@ -213,9 +213,15 @@ class DensityMatrixEngine(Engine):
             marg = t.sum(axis=tuple(a for a in range(n) if a not in keep)) if len(keep) < n else t
             # reorder so axis j is terminal measurement j (a qubit measured twice is not terminal)
             marg = np.transpose(marg, [keep.index(a) for a in axes])
+            paired = {i for i, j, _ in program.readout_pairs} | {j for i, j, _ in program.readout_pairs}
             for j, m in enumerate(terminal):
+                if j in paired:
+                    continue
                 conf = np.array([[1.0 - m.p10, m.p01], [m.p10, 1.0 - m.p01]])  # [recorded, actual]
                 marg = np.moveaxis(np.tensordot(conf, marg, axes=([1], [j])), 0, j)
+            for i, j, mat in program.readout_pairs:  # joint assignment of a pair read out together
+                t4 = mat.reshape(2, 2, 2, 2)  # [rec_i, rec_j, act_i, act_j]
+                marg = np.moveaxis(np.tensordot(t4, marg, axes=([2, 3], [i, j])), [0, 1], [i, j])
             base = key
             for m in terminal:
                 base &= ~(1 << m.clbit)

@@ -54,6 +54,9 @@ class QuimbMPDOEngine(Engine):
         self.max_bond, self.cutoff, self.max_enumerate = max_bond, cutoff, max_enumerate
 
     def check(self, program: NoisyProgram) -> None:
+        if program.readout_pairs:
+            raise EngineError("quimb_mpdo: correlated readout (crosstalk.readout_pairs) is exact only in "
+                              "engine='density_matrix'; use it or noise={'correlated_readout': False}")
         for ins in program.instructions:
             if not isinstance(ins, Channel):
                 raise EngineError(

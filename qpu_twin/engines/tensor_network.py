@@ -439,6 +439,10 @@ class TensorNetworkEngine(Engine):
         self.max_enumerate, self.warn_threshold, self.progress = max_enumerate, warn_threshold, progress
 
     def check(self, program: NoisyProgram) -> None:
+        if program.readout_pairs:
+            raise EngineError("tensor_network: correlated readout (crosstalk.readout_pairs) is exact only in "
+                              "engine='density_matrix'; use it or noise={'correlated_readout': False}")
+
         def walk(instrs):
             for ins in instrs:
                 if isinstance(ins, Conditional):

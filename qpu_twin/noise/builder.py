@@ -41,6 +41,7 @@ import scipy.linalg
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
+from . import readout as ro
 from .aer_level import aer_gate_superop
 from .options import NoiseOptions
 from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_terminal
@@ -80,6 +81,7 @@ class NoiseBuilder:
         self._warned: set = set()
         self._pending_warnings: list[str] = []
         self._batch = False
+        self._meas_windows: list = []
         self.stats = {"integrations": 0, "cache_hits": 0}
 
     def derive(self, profile: DeviceProfile) -> "NoiseBuilder":
@@ -246,6 +248,8 @@ class NoiseBuilder:
         """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`."""
         local = {q: i for i, q in enumerate(schedule.active_qubits)}
         zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
+        self._meas_windows = (ro.measurement_windows(schedule.ops)
+                              if self.options.spectators_active and ro.has_spectator_physics(self.profile) else [])
         self._batch = True
         try:
             instrs = self._ops_to_instrs(schedule.ops, local, zz_pairs, schedule)
@@ -255,6 +259,7 @@ class NoiseBuilder:
         if zz_pairs:
             instrs += self._flush_zz(zz_pairs, local, [q for pr in zz_pairs for q in pr[:2]], float("inf"))
         instrs, terminal = split_terminal(instrs)
+        pairs = self._readout_pairs(schedule, terminal, local) if self.options.correlated_readout_active else ()
         n_before = sum(1 for i in instrs if isinstance(i, Channel))
         if fuse_ops:
             instrs = fuse(instrs, max_qubits=max_fused_qubits)
@@ -262,8 +267,38 @@ class NoiseBuilder:
             "channels_before_fusion": n_before,
             "zz_pairs": [(a, b) for a, b, *_ in zz_pairs],
         }
+        if pairs:
+            meta["readout_pairs"] = [(terminal[i].qubit, terminal[j].qubit) for i, j, _ in pairs]
         return NoisyProgram(len(schedule.active_qubits), schedule.num_clbits, schedule.active_qubits,
-                            tuple(instrs), tuple(terminal), meta)
+                            tuple(instrs), tuple(terminal), meta, tuple(pairs))
+
+    def _readout_pairs(self, schedule, terminal, local) -> list:
+        """Joint assignment matrices for terminal measurements of profile pairs whose windows overlap."""
+        entries = self.profile.crosstalk.readout_pairs
+        if not entries or not terminal:
+            return []
+        inv = {i: q for q, i in local.items()}
+        windows: dict[int, list[tuple[float, float, int]]] = {}
+        for op in schedule.ops:
+            if op.kind == "measure":
+                windows.setdefault(op.qubits[0], []).append((op.start_ns, op.end_ns, op.clbits[0]))
+        by_clbit = {m.clbit: k for k, m in enumerate(terminal)}
+        used: set[int] = set()
+        out = []
+        for e in entries:
+            a, b = e.qubits
+            if a not in local or b not in local:
+                continue
+            for (a0, a1, ca) in windows.get(a, []):
+                for (b0, b1, cb) in windows.get(b, []):
+                    i, j = by_clbit.get(ca), by_clbit.get(cb)
+                    if i is None or j is None or ro.overlap(a0, a1, b0, b1) <= 0 or i in used or j in used:
+                        continue
+                    if inv[terminal[i].qubit] != a or inv[terminal[j].qubit] != b:
+                        continue
+                    used.update((i, j))
+                    out.append((i, j, e.matrix()))
+        return out
 
     def _zz_pairs(self, schedule) -> list[list]:
         fl = schedule.first_last()
@@ -297,22 +332,36 @@ class NoiseBuilder:
         out: list = []
         opts = self.options
         for op in ops:
-            if op.kind == "idle":
-                if opts.idle_active:
-                    out.append(Channel((local[op.qubits[0]],), self.idle_map(op.qubits[0], op.duration_ns), "idle"))
-                continue
-            if op.kind == "delay":
-                if opts.level != "ideal" and opts.delays and opts.decoherence:
-                    q = op.qubits[0]
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns), "delay"))
+            if op.kind in ("idle", "delay"):
+                q = op.qubits[0]
+                relax = opts.idle_active if op.kind == "idle" else \
+                    (opts.level != "ideal" and opts.delays and opts.decoherence)
+                s = self.idle_map(q, op.duration_ns) if relax else None
+                spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                if spec is not None:
+                    s = spec if s is None else spec @ s
+                if s is not None:
+                    out.append(Channel((local[q],), s, op.kind))
                 continue
             if op.kind == "measure":
                 q, c = op.qubits[0], op.clbits[0]
                 p10, p01 = self.readout(q)
+                window = ro.readout_window_ns(self.profile, q) if opts.readout_window_active else 0.0
+                window = min(window, op.duration_ns)
+                if window > 0:
+                    # |1> relaxes before it is discriminated: that part of p(0|1) changes the state
+                    out.append(Channel((local[q],), self.idle_map(q, window), "readout-window"))
+                    if opts.readout_active:
+                        p10, p01 = ro.separation_errors(p10, p01, self.profile.qubit(q).t1_us, window)
                 out.append(Measure(local[q], c, p10, p01, f"measure q{q}"))
-                if opts.level == "lindblad" and opts.decoherence:
-                    # the measured qubit decays after the projection, during the readout window
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns), "post-measure", post_measure=True))
+                if opts.level == "lindblad" and opts.decoherence and op.duration_ns - window > 0:
+                    # the measured qubit decays after the projection, for the rest of the readout
+                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns - window), "post-measure",
+                                       post_measure=True))
+                back = self._backaction_map(q)
+                if back is not None:
+                    out.append(Channel((local[q],), back, "backaction", post_measure=True))
+                out += self._spectator_events(q, local)
                 continue
             if op.kind == "reset":
                 q = op.qubits[0]
@@ -336,10 +385,52 @@ class NoiseBuilder:
             if zz_pairs and not diagonal_gate:
                 out += self._flush_zz(zz_pairs, local, op.qubits, op.start_ns)
             out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+            for q in op.qubits:  # a neighbour's readout overlapping this gate: applied right after it
+                spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                if spec is not None:
+                    out.append(Channel((local[q],), spec, "readout-spectator"))
             if zz_pairs and len(op.qubits) == 2:
                 for pr in zz_pairs:  # the gate's own pair: calibrated with its ZZ
                     if set(pr[:2]) == set(op.qubits):
                         pr[4] = max(pr[4], op.end_ns)
+        return out
+
+    # ------------------------------------------------------------------ readout physics (noise.readout)
+    def _backaction_map(self, qubit: int) -> np.ndarray | None:
+        if not self.options.backaction_active:
+            return None
+        qb = self.profile.qubit(qubit)
+        pe, pr = qb.meas_excitation_prob or 0.0, qb.meas_relaxation_prob or 0.0
+        return ch.backaction_superop(pe, pr) if (pe or pr) else None
+
+    def _spectator_map(self, qubit: int, t0: float, t1: float) -> np.ndarray | None:
+        """Dephasing and Stark phase of ``qubit`` from other qubits' readouts overlapping [t0, t1]."""
+        if not self._meas_windows or t1 <= t0:
+            return None
+        decay = phase = 0.0
+        for m, a, b in self._meas_windows:
+            if m == qubit:
+                continue
+            dt = ro.overlap(t0, t1, a, b)
+            if dt > 0:
+                rate, shift, _ = ro.spectator_terms(self.profile, m, qubit)
+                decay += rate * dt
+                phase += shift * dt
+        if decay == 0.0 and phase == 0.0:
+            return None
+        return ch.dephase_rotate_superop(decay, phase)
+
+    def _spectator_events(self, measured: int, local) -> list:
+        """Random Pauli errors on the spectators of one measurement event (crosstalk.measurement)."""
+        if not self._meas_windows or not self.profile.crosstalk.measurement:
+            return []
+        out = []
+        for q, i in local.items():
+            if q == measured:
+                continue
+            _, _, perr = ro.spectator_terms(self.profile, measured, q)
+            if perr > 0:
+                out.append(Channel((i,), ch.pauli_error_superop(perr), "measurement-crosstalk"))
         return out
 
     def _aer_reset_relax(self, qubit: int, duration_ns: float) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-from ..errors import QpuTwinError
+from ..errors import ArgumentError, QpuTwinError
 
 Level = Literal["lindblad", "aer", "ideal"]
 
@@ -37,6 +37,26 @@ class NoiseOptions:
         The depolarizing part that tops each gate up to its stated error.
     reset_error : bool
         The profile's reset error (``lindblad`` only; Aer has none).
+    readout_window : bool
+        T1 during the readout window before discrimination (``readout_t1_window_ns``):
+        that part of p(0|1) also relaxes the state (``lindblad`` only).
+    backaction : bool
+        Measurement backaction on the measured qubit (``meas_excitation_prob``,
+        ``meas_relaxation_prob``; ``lindblad`` only).
+    spectators : bool
+        Dephasing, Stark phase and Pauli errors on other qubits while a qubit is
+        read out (``crosstalk.readout_spectators``, ``crosstalk.measurement``; ``lindblad`` only).
+    correlated_readout : bool
+        Joint assignment matrices of pairs read out together (``crosstalk.readout_pairs``).
+    leakage : bool
+        Leakage out of the computational subspace in gates and seepage back
+        (``Gate.leakage_prob``, ``Qubit.leakage_lifetime_us``; ``lindblad`` only).
+    quasi_static : bool
+        Quasi-static Gaussian detuning (``detuning_sigma_khz`` or derived from
+        ``t2_star_us``), averaged exactly by quadrature (``lindblad`` only).
+
+    Every component acts only where the profile gives its values: a profile
+    without them gives today's datasheet behaviour.
     """
 
     level: Level = "lindblad"
@@ -47,10 +67,21 @@ class NoiseOptions:
     decoherence: bool = True
     gate_error: bool = True
     reset_error: bool = True
+    readout_window: bool = True
+    backaction: bool = True
+    spectators: bool = True
+    correlated_readout: bool = True
+    leakage: bool = True
+    quasi_static: bool = True
 
     def __post_init__(self):
         if self.level not in ("lindblad", "aer", "ideal"):
-            raise QpuTwinError(f"noise level={self.level!r}: use 'lindblad', 'aer' or 'ideal'")
+            raise ArgumentError(f"noise level={self.level!r}: use 'lindblad', 'aer' or 'ideal'")
+        for f in fields(self):
+            if f.name != "level":
+                v = getattr(self, f.name)
+                if not isinstance(v, bool):  # 'false' (a str) is truthy: refuse anything but a bool
+                    raise ArgumentError(f"noise option {f.name}={v!r}: must be True or False")
 
     @property
     def idle_active(self) -> bool:
@@ -63,6 +94,30 @@ class NoiseOptions:
     @property
     def readout_active(self) -> bool:
         return self.level != "ideal" and self.readout
+
+    @property
+    def readout_window_active(self) -> bool:
+        return self.level == "lindblad" and self.readout_window and self.decoherence
+
+    @property
+    def backaction_active(self) -> bool:
+        return self.level == "lindblad" and self.backaction
+
+    @property
+    def spectators_active(self) -> bool:
+        return self.level == "lindblad" and self.spectators
+
+    @property
+    def correlated_readout_active(self) -> bool:
+        return self.level != "ideal" and self.readout and self.correlated_readout
+
+    @property
+    def leakage_active(self) -> bool:
+        return self.level == "lindblad" and self.leakage
+
+    @property
+    def quasi_static_active(self) -> bool:
+        return self.level == "lindblad" and self.quasi_static
 
     def key(self) -> tuple:
         return tuple(asdict(self).values())

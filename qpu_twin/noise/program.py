@@ -61,12 +61,21 @@ Instruction = Union[Channel, Measure, Conditional]
 
 @dataclass(frozen=True, eq=False)
 class NoisyProgram:
+    """What an engine runs.
+
+    ``readout_pairs`` are joint assignment matrices for pairs of *terminal*
+    measurements (indices into ``terminal``) read out together: they replace the
+    two measurements' own assignment errors (``matrix[r][a]`` = P(recorded r |
+    actual a), r, a = 2 b_i + b_j for terminal measurements i, j).
+    """
+
     num_qubits: int
     num_clbits: int
     active_qubits: tuple[int, ...]
     instructions: tuple
     terminal: tuple[Measure, ...]
     metadata: dict = field(default_factory=dict)
+    readout_pairs: tuple[tuple[int, int, np.ndarray], ...] = ()
 
     @property
     def num_channels(self) -> int:

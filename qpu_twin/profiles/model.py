@@ -185,11 +185,50 @@ class Qubit(_Frozen):
     prob_meas1_prep0: float | None = Field(default=None, description="Readout p(1|0).")
     prob_meas0_prep1: float | None = Field(default=None, description="Readout p(0|1).")
     readout_duration_ns: float | None = None
-    reset_error: float | None = Field(default=None, description="Probability that reset leaves the qubit in |1>.")
+    reset_error: float | None = Field(
+        default=None, description="Probability that reset of |1> leaves the qubit in |1> (reset of |0> never fails).")
     reset_duration_ns: float | None = None
+    readout_t1_window_ns: float | None = Field(
+        default=None,
+        description="Effective time (ns) from the start of the readout until the state is discriminated: |1> "
+        "relaxing within it reads 0 and stays 0. Splits p(0|1) into a T1 part and a separation part; "
+        "None or 0: the whole p(0|1) is separation error (the post-measurement state is the pre-measurement one).")
+    meas_excitation_prob: float | None = Field(
+        default=None, description="Backaction: probability that a measurement leaves a qubit that was in |0> in |1> "
+        "(not seen in its own record; matters when the qubit is used again).")
+    meas_relaxation_prob: float | None = Field(
+        default=None, description="Backaction: probability that a measurement leaves a qubit that was in |1> in |0> "
+        "after discrimination (beyond T1 over the readout window).")
+    t2_star_us: float | None = Field(
+        default=None, description="Ramsey coherence time T2* (us), when the source gives it besides the echo T2 "
+        "(t2_us): the gap is quasi-static frequency noise.")
+    detuning_sigma_khz: float | None = Field(
+        default=None, description="Standard deviation (kHz) of the quasi-static Gaussian detuning; None: derived "
+        "from t2_star_us and t2_us when both are given, else 0.")
+    leakage_lifetime_us: float | None = Field(
+        default=None, description="Lifetime (us) of the leaked level |2> before it decays back to |1> (seepage); "
+        "None: a leaked qubit stays leaked.")
+    leaked_reads_as: Literal[0, 1] = Field(
+        default=1, description="The readout of a leaked qubit (a transmon in |2> reads as 1 on most devices).")
     uncertainty: dict[str, float] = Field(
         default_factory=dict, description="Standard errors of numeric fields, keyed by field name."
     )
+
+    def quasi_static_sigma_khz(self) -> float:
+        """The quasi-static detuning sigma (kHz): stated, or derived from T2* and the echo T2, else 0.
+
+        For a Gaussian static detuning with standard deviation sigma (angular
+        2 pi sigma) on top of the Markovian decay exp(-t/T2), the Ramsey signal
+        decays as exp(-t/T2 - (2 pi sigma t)^2 / 2); T2* is its 1/e time, so
+        (2 pi sigma)^2 = 2 (1 - T2*/T2) / T2*^2.
+        """
+        if self.detuning_sigma_khz is not None:
+            return float(self.detuning_sigma_khz)
+        if self.t2_star_us is None or self.t2_us is None or self.t2_star_us >= self.t2_us:
+            return 0.0
+        t_star = self.t2_star_us
+        omega = math.sqrt(2.0 * (1.0 - t_star / self.t2_us)) / t_star  # rad/us
+        return omega / (2 * math.pi) * 1e3  # kHz
 
     @property
     def readout_error(self) -> float | None:
@@ -219,6 +258,9 @@ class Gate(_Frozen):
         default=0.0,
         description="Coherent over-rotation as a fraction of the gate's rotation: the twin applies U^(1+overrotation).",
     )
+    leakage_prob: float | None = Field(
+        default=None, description="Probability per application that a qubit of the gate in |1> leaves the "
+        "computational subspace (to |2>); None: no leakage.")
     uncertainty: dict[str, float] = Field(default_factory=dict)
 
     @property
@@ -253,9 +295,46 @@ class MeasurementCrosstalk(_Frozen):
     uncertainty: dict[str, float] = Field(default_factory=dict)
 
 
+class ReadoutSpectator(_Frozen):
+    """What reading out ``measured`` does to a ``spectator`` qubit during the readout window.
+
+    Photons in the measured qubit's resonator dephase and Stark-shift nearby
+    qubits: the spectator dephases at ``dephasing_rate_mhz`` (an extra pure-dephasing
+    rate, 1/us) and accumulates a Z phase 2 pi ``stark_shift_mhz`` t for as long as
+    the measurement lasts. ``None`` for either qubit means "any" (device-wide).
+    """
+
+    measured: int | None = None
+    spectator: int | None = None
+    dephasing_rate_mhz: float = 0.0
+    stark_shift_mhz: float = 0.0
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+
+class CorrelatedReadout(_Frozen):
+    """Joint assignment matrix of two qubits read out at the same time (readout crosstalk).
+
+    ``assignment[r][a]`` = P(recorded r | actual a) with r, a = 2 b0 + b1 for the
+    bits of ``qubits[0]``, ``qubits[1]``; columns sum to 1. When both qubits are
+    measured simultaneously (overlapping windows) it replaces their single-qubit
+    assignment errors.
+    """
+
+    qubits: tuple[int, int]
+    assignment: tuple[tuple[float, float, float, float], ...]
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+    def matrix(self):
+        import numpy as np
+
+        return np.array(self.assignment, dtype=float)
+
+
 class Crosstalk(_Frozen):
     zz: tuple[ZZCoupling, ...] = ()
     measurement: tuple[MeasurementCrosstalk, ...] = ()
+    readout_spectators: tuple[ReadoutSpectator, ...] = ()
+    readout_pairs: tuple[CorrelatedReadout, ...] = ()
 
 
 class DeviceProfile(_Frozen):
@@ -551,6 +630,19 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             problems.append(f"{where}: reset_duration_ns={q.reset_duration_ns!r} must be >= 0")
         if q.frequency_ghz is not None and q.frequency_ghz <= 0:
             problems.append(f"{where}: frequency_ghz={q.frequency_ghz!r} must be > 0")
+        _check_prob(problems, where, "meas_excitation_prob", q.meas_excitation_prob)
+        _check_prob(problems, where, "meas_relaxation_prob", q.meas_relaxation_prob)
+        _check_readout_window(problems, where, q)
+        if q.t2_star_us is not None:
+            if q.t2_star_us <= 0:
+                problems.append(f"{where}: t2_star_us={q.t2_star_us!r} must be > 0")
+            elif q.t2_us is not None and q.t2_star_us > q.t2_us:
+                problems.append(f"{where}: t2_star_us={q.t2_star_us!r} exceeds the echo t2_us={q.t2_us!r} "
+                                "(quasi-static noise only shortens the Ramsey time)")
+        if q.detuning_sigma_khz is not None and q.detuning_sigma_khz < 0:
+            problems.append(f"{where}: detuning_sigma_khz={q.detuning_sigma_khz!r} must be >= 0")
+        if q.leakage_lifetime_us is not None and q.leakage_lifetime_us <= 0:
+            problems.append(f"{where}: leakage_lifetime_us={q.leakage_lifetime_us!r} must be > 0")
         if q.anharmonicity_ghz is not None and q.frequency_ghz is not None:
             if abs(q.anharmonicity_ghz) >= q.frequency_ghz:
                 problems.append(
@@ -612,6 +704,9 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
                 problems.append(f"{where}: error={g.error!r} but {g.name!r} is a virtual gate (must be 0)")
         if not -1.0 < g.overrotation < 1.0:
             problems.append(f"{where}: overrotation={g.overrotation!r} must be a fraction in (-1, 1)")
+        _check_prob(problems, where, "leakage_prob", g.leakage_prob)
+        if g.leakage_prob and spec.virtual:
+            problems.append(f"{where}: leakage_prob={g.leakage_prob!r} but {g.name!r} is a virtual gate")
         if spec.num_qubits == 2:
             a, b = g.qubits
             if (a, b) not in edges and not (spec.symmetric and (b, a) in edges):
@@ -640,4 +735,59 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             problems.append(f"{where}: measured and spectator are the same qubit")
         _check_prob(problems, where, "error", t.error)
         _check_uncertainty(problems, where, t)
+    for t in p.crosstalk.readout_spectators:
+        where = f"crosstalk.readout_spectators (measured={t.measured}, spectator={t.spectator})"
+        for field in ("measured", "spectator"):
+            v = getattr(t, field)
+            if v is not None and not 0 <= v < n:
+                problems.append(f"{where}: {field}={v!r} outside 0..{n - 1}")
+        if t.measured is not None and t.measured == t.spectator:
+            problems.append(f"{where}: measured and spectator are the same qubit")
+        if t.dephasing_rate_mhz < 0:
+            problems.append(f"{where}: dephasing_rate_mhz={t.dephasing_rate_mhz!r} must be >= 0")
+        _check_uncertainty(problems, where, t)
+    pairs_seen: set[frozenset[int]] = set()
+    for t in p.crosstalk.readout_pairs:
+        a, b = t.qubits
+        where = f"crosstalk.readout_pairs {tuple(t.qubits)}"
+        if not (0 <= a < n and 0 <= b < n) or a == b:
+            problems.append(f"{where}: qubits must be two distinct qubits in 0..{n - 1}")
+            continue
+        if frozenset((a, b)) in pairs_seen:
+            problems.append(f"{where}: duplicate entry for this pair")
+        pairs_seen.add(frozenset((a, b)))
+        m = t.assignment
+        if len(m) != 4:
+            problems.append(f"{where}: assignment must be a 4x4 matrix, got {len(m)} rows")
+            continue
+        for r, row in enumerate(m):
+            for c, v in enumerate(row):
+                if not 0.0 <= v <= 1.0:
+                    problems.append(f"{where}: assignment[{r}][{c}]={v!r} outside [0, 1]")
+        for c in range(4):
+            col = sum(m[r][c] for r in range(4))
+            if abs(col - 1.0) > 1e-9:
+                problems.append(f"{where}: column {c} of assignment sums to {col!r}, not 1 (columns are "
+                                "P(recorded | actual))")
+        _check_uncertainty(problems, where, t)
     return problems
+
+
+def _check_readout_window(problems: list[str], where: str, q: "Qubit") -> None:
+    """The T1 part of p(0|1) over ``readout_t1_window_ns`` must not exceed the stated p(0|1)."""
+    w = q.readout_t1_window_ns
+    if w is None:
+        return
+    if w < 0:
+        problems.append(f"{where}: readout_t1_window_ns={w!r} must be >= 0")
+        return
+    if q.readout_duration_ns is not None and w > q.readout_duration_ns:
+        problems.append(f"{where}: readout_t1_window_ns={w!r} exceeds readout_duration_ns={q.readout_duration_ns!r}")
+        return
+    if q.t1_us and q.prob_meas0_prep1 is not None and q.prob_meas1_prep0 is not None and w > 0:
+        decay = 1.0 - math.exp(-w / (q.t1_us * 1e3))
+        t1_part = decay * (1.0 - q.prob_meas1_prep0)
+        if t1_part > q.prob_meas0_prep1 + 1e-12:
+            problems.append(
+                f"{where}: readout_t1_window_ns={w!r}: T1={q.t1_us!r} us alone over that window gives p(0|1) >= "
+                f"{t1_part:.4g}, more than the stated prob_meas0_prep1={q.prob_meas0_prep1!r} (shorten the window)")
