@@ -26,6 +26,8 @@ from .engines.sampling import sample_output
 from .errors import ArgumentError, EngineError, check_int, check_real, short_repr
 from .noise import channels as ch
 from .noise.builder import NoiseBuilder
+from .noise.leakage import leaky_qubits
+from .noise.quasi_static import averaging_plan, sensitive_qubits
 from .noise.options import NoiseOptions
 from .noise.program import NoisyProgram
 from .profiles.history import profile_as_of
@@ -74,15 +76,19 @@ class Result:
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
     state: Any = field(default=None, repr=False)
     truncation_error: float = 0.0
+    #: largest standard error of a probability from Monte Carlo averaging (quasi-static noise over
+    #: too many qubits for exact quadrature); 0 when the averages are exact
+    averaging_error: float = 0.0
 
     def error_estimate(self) -> float:
         """The total stated error of the probabilities beyond shot noise of ``counts``.
 
         For exact engines 0; for truncated tensor networks the accumulated
         truncation error (relative squared Frobenius error of the density
-        operator, summed over splits); ``nan`` when the engine cannot tell.
+        operator, summed over splits); ``nan`` when the engine cannot tell;
+        plus the Monte Carlo standard error of a quasi-static average, if any.
         """
-        return float(self.truncation_error)
+        return float(self.truncation_error) + float(self.averaging_error)
 
     def marginal(self, clbits: Sequence[int]) -> dict[str, float]:
         """Distribution of the listed classical bits; ``clbits[0]`` is the rightmost character
@@ -369,12 +375,17 @@ class Twin:
         ename = self._engine_for(sched.num_active, engine)
         eng = self._make_engine(ename)
         mid = _has_mid_circuit_measurement(sched)
-        eng.check_size(sched.num_active, mid_circuit_measurements=mid)  # before building any map
         builder = self.builder(noise)
+        n_flags = len(leaky_qubits(self.profile, sched, builder.options))  # a leakage flag per qubit that can leak
+        eng.check_size(sched.num_active + n_flags, mid_circuit_measurements=mid)  # before building any map
         program = builder.program(sched)
         timings["noise_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         out: EngineOutput = eng.run(program)
+        sigmas = sensitive_qubits(self.profile, sched, builder.options)
+        averaging = None
+        if sigmas:
+            out, averaging = self._quasi_static_average(out, sched, builder, eng, sigmas, ss)
         timings["engine_s"] = time.perf_counter() - t2
         counts = None
         sample_seed = None
@@ -410,7 +421,41 @@ class Twin:
             "timings": timings,
             "qpu_twin_version": __version__,
         }
-        return Result(dict(out.probabilities), counts, shots, ename, meta, out.state, out.truncation_error)
+        if averaging is not None:
+            meta["quasi_static"] = averaging
+        return Result(dict(out.probabilities), counts, shots, ename, meta, out.state, out.truncation_error,
+                      averaging["stderr"] if averaging else 0.0)
+
+    #: most programs a quasi-static average runs exactly before it switches to Monte Carlo
+    QUASI_STATIC_MAX_RUNS = 256
+
+    def _quasi_static_average(self, nominal: EngineOutput, sched, builder, eng, sigmas, ss):
+        """Average the outcome distribution over the quasi-static detunings (:mod:`qpu_twin.noise.quasi_static`)."""
+        if nominal.sampler is not None and not nominal.probabilities:
+            raise EngineError("quasi-static noise is averaged over exact distributions: the engine could not "
+                              "enumerate this one (too many classical bits); use noise={'quasi_static': False}")
+        rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (2,)))
+        points, weights, method, detail = averaging_plan(sigmas, sched.duration_ns,
+                                                         max_runs=self.QUASI_STATIC_MAX_RUNS, rng=rng)
+        keys: dict[str, int] = {}
+        rows = []
+        for point in points:
+            probs = eng.run(builder.program(sched, detuning=point)).probabilities
+            for k in probs:
+                keys.setdefault(k, len(keys))
+            rows.append(probs)
+        mat = np.zeros((len(rows), len(keys)))
+        for i, probs in enumerate(rows):
+            for k, v in probs.items():
+                mat[i, keys[k]] = v
+        mean = weights @ mat
+        stderr = 0.0
+        if method == "monte_carlo":
+            stderr = float(np.max(mat.std(axis=0, ddof=1)) / np.sqrt(len(rows))) if len(rows) > 1 else float("nan")
+        probs = {k: float(mean[i]) for k, i in sorted(keys.items())}
+        info = {"method": method, "runs": len(points), "sigma_hz": {int(q): s for q, s in sigmas.items()},
+                "stderr": stderr, **detail}
+        return EngineOutput(probs, dict(nominal.metadata), None, None, nominal.truncation_error), info
 
 
 def _check_transpile(transpile) -> bool | str:

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import CostWarning, EngineError
 from ..noise.program import Channel, Conditional, Measure, NoisyProgram
 from .base import Engine, EngineOutput, register_engine
-from .kernels import apply_superop, project_qubit
+from .kernels import apply_superop, project_pair, project_qubit
 
 #: Measured cost of applying one two-qubit channel, per density-matrix element (seconds; 2 cores).
 SECONDS_PER_ELEMENT = 5e-9
@@ -183,7 +183,11 @@ class DensityMatrixEngine(Engine):
             for rec, w0, w1 in ((0, 1.0 - m.p10, m.p01), (1, m.p10, 1.0 - m.p01)):
                 if w0 == 0.0 and w1 == 0.0:
                     continue
-                out = project_qubit(r, m.qubit, n, w0, w1)
+                if m.flag is None:
+                    out = project_qubit(r, m.qubit, n, w0, w1)
+                else:  # a qubit that can leak: (q, flag) = (0, 1) is |2> and reads as m.leaked_reads
+                    wl = w1 if m.leaked_reads else w0
+                    out = project_pair(r, m.qubit, m.flag, n, ((w0, wl), (w1, 0.0)))
                 if not out.any():
                     continue
                 k2 = (key | bit) if rec else (key & ~bit)
@@ -206,13 +210,25 @@ class DensityMatrixEngine(Engine):
             if not terminal:
                 out[key] = out.get(key, 0.0) + float(diag.sum())
                 continue
-            # marginal over the terminally measured qubits, in terminal order
+            # marginal over the terminally measured qubits (and their leakage flags), in terminal order
             t = diag.reshape([2] * n)  # axis i is qubit n-1-i
             axes = [n - 1 - q for q in tq]
-            keep = sorted(set(axes))
+            flag_axes = [n - 1 - m.flag for m in terminal if m.flag is not None]
+            keep = sorted(set(axes) | set(flag_axes))
             marg = t.sum(axis=tuple(a for a in range(n) if a not in keep)) if len(keep) < n else t
-            # reorder so axis j is terminal measurement j (a qubit measured twice is not terminal)
-            marg = np.transpose(marg, [keep.index(a) for a in axes])
+            # reorder so axis j is terminal measurement j (a qubit measured twice is not terminal), flags after
+            marg = np.transpose(marg, [keep.index(a) for a in axes + flag_axes])
+            fi = len(axes)
+            for j, m in enumerate(terminal):
+                if m.flag is None:
+                    continue
+                # actual value a of (q, flag): (0,0) -> 0, (1,0) -> 1, (0,1) leaked -> m.leaked_reads
+                comb = np.zeros((2, 2, 2))
+                comb[0, 0, 0] = comb[1, 1, 0] = 1.0
+                comb[m.leaked_reads, 0, 1] = 1.0
+                marg = np.moveaxis(np.tensordot(comb, marg, axes=([1, 2], [j, fi])), 0, j)
+                # the flag axis is gone: later flag axes moved down by one
+            del fi
             paired = {i for i, j, _ in program.readout_pairs} | {j for i, j, _ in program.readout_pairs}
             for j, m in enumerate(terminal):
                 if j in paired:

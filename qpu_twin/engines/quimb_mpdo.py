@@ -57,6 +57,9 @@ class QuimbMPDOEngine(Engine):
         if program.readout_pairs:
             raise EngineError("quimb_mpdo: correlated readout (crosstalk.readout_pairs) is exact only in "
                               "engine='density_matrix'; use it or noise={'correlated_readout': False}")
+        if program.metadata.get("leakage_flags"):
+            raise EngineError("quimb_mpdo: leakage (Gate.leakage_prob) is simulated by engine='density_matrix' "
+                              "only; use it or noise={'leakage': False}")
         for ins in program.instructions:
             if not isinstance(ins, Channel):
                 raise EngineError(

@@ -442,6 +442,9 @@ class TensorNetworkEngine(Engine):
         if program.readout_pairs:
             raise EngineError("tensor_network: correlated readout (crosstalk.readout_pairs) is exact only in "
                               "engine='density_matrix'; use it or noise={'correlated_readout': False}")
+        if program.metadata.get("leakage_flags"):
+            raise EngineError("tensor_network: leakage (Gate.leakage_prob) needs flag qubits and gates on up to 4 "
+                              "engine qubits: use engine='density_matrix' or noise={'leakage': False}")
 
         def walk(instrs):
             for ins in instrs:

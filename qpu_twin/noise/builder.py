@@ -41,6 +41,7 @@ import scipy.linalg
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
+from . import leakage as lk
 from . import readout as ro
 from .aer_level import aer_gate_superop
 from .options import NoiseOptions
@@ -82,6 +83,8 @@ class NoiseBuilder:
         self._pending_warnings: list[str] = []
         self._batch = False
         self._meas_windows: list = []
+        self._flags: dict[int, int] = {}
+        self._detuning: dict[int, float] = {}
         self.stats = {"integrations": 0, "cache_hits": 0}
 
     def derive(self, profile: DeviceProfile) -> "NoiseBuilder":
@@ -185,29 +188,53 @@ class NoiseBuilder:
         self._cache[key] = s
         return s
 
-    def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
-        k = len(qubits)
-        d = 2**k
-        if duration <= 0:
-            return ch.unitary_superop(u)  # virtual gate: exact frame change
+    def _gate_generator(self, qubits, u, duration, overrotation: float = 0.0):
+        """(H in rad/ns, per-qubit collapse operators) of a native gate of duration T: H = i log(U)/T."""
         h = 1j * scipy.linalg.logm(u) / duration  # rad/ns
         h = 0.5 * (h + h.conj().T)
         if overrotation:
             h = h * (1.0 + overrotation)  # coherent over-rotation: the drive implements U^(1+eps)
-        c_ops = []
-        for j, q in enumerate(qubits):
-            t1, t2 = self._relax_params(q)
-            t1_ns = None if t1 is None else t1 * 1e3
-            if t1_ns:
-                c_ops.append(np.sqrt(1.0 / t1_ns) * _op_on(_SM, j, k))
-            if t2 is not None:
-                rate_phi = 1.0 / (t2 * 1e3) - (0.5 / t1_ns if t1_ns else 0.0)
-                if rate_phi > 0:
-                    c_ops.append(np.sqrt(rate_phi / 2.0) * _op_on(_Z, j, k))
+        return h, [self._collapse_ops(q) for q in qubits]
+
+    def _collapse_ops(self, q: int) -> list[np.ndarray]:
+        """sqrt(1/T1) sigma_- and sqrt(1/(2 Tphi)) Z of one qubit (2x2, 1/sqrt(ns))."""
+        t1, t2 = self._relax_params(q)
+        t1_ns = None if t1 is None else t1 * 1e3
+        out = []
+        if t1_ns:
+            out.append(np.sqrt(1.0 / t1_ns) * _SM)
+        if t2 is not None:
+            rate_phi = 1.0 / (t2 * 1e3) - (0.5 / t1_ns if t1_ns else 0.0)
+            if rate_phi > 0:
+                out.append(np.sqrt(rate_phi / 2.0) * _Z)
+        return out
+
+    def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
+        k = len(qubits)
+        if duration <= 0:
+            return ch.unitary_superop(u)  # virtual gate: exact frame change
+        h, per_qubit = self._gate_generator(qubits, u, duration, overrotation)
+        c_ops = [_op_on(c, j, k) for j, cs in enumerate(per_qubit) for c in cs]
         liou = qutip.liouvillian(qutip.Qobj(h), [qutip.Qobj(c) for c in c_ops])
         s_col = (liou * duration).expm().full()
         s = ch.swap_vec_order(s_col)
         self.stats["integrations"] += 1
+        return self._top_up(name, qubits, s, u, error)
+
+    def _top_up_map(self, s: np.ndarray, u: np.ndarray, error) -> np.ndarray | None:
+        """The depolarizing channel that tops ``s`` up to the stated average infidelity (None if none)."""
+        if error is None or not self.options.gate_error:
+            return None
+        d = u.shape[0]
+        r_dec = 1.0 - ch.average_gate_fidelity(s, u)
+        if error > r_dec:
+            p = (error - r_dec) / ((1.0 - 1.0 / d) - r_dec)
+            return ch.depolarizing_superop(p, int(round(np.log2(d))))
+        return None
+
+    def _top_up(self, name, qubits, s, u, error) -> np.ndarray:
+        d = u.shape[0]
+        k = len(qubits)
         if error is None or not self.options.gate_error:
             return s
         r_dec = 1.0 - ch.average_gate_fidelity(s, u)
@@ -244,12 +271,22 @@ class NoiseBuilder:
         return s if err is None else err @ s
 
     # ------------------------------------------------------------------ schedule -> program
-    def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2) -> NoisyProgram:
-        """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`."""
+    def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2,
+                detuning: dict[int, float] | None = None) -> NoisyProgram:
+        """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`.
+
+        ``detuning`` ({physical qubit: Hz}) adds a static frequency offset (one node of the
+        quasi-static average, :mod:`.quasi_static`): idle windows rotate by
+        exp(-i 2 pi delta t Z / 2), gates get half of their rotation before and half after.
+        """
+        self._detuning = {q: float(d) for q, d in (detuning or {}).items() if d}
         local = {q: i for i, q in enumerate(schedule.active_qubits)}
         zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
         self._meas_windows = (ro.measurement_windows(schedule.ops)
                               if self.options.spectators_active and ro.has_spectator_physics(self.profile) else [])
+        leaky = lk.leaky_qubits(self.profile, schedule, self.options)
+        n_act = len(schedule.active_qubits)
+        self._flags = {q: n_act + i for i, q in enumerate(leaky)}
         self._batch = True
         try:
             instrs = self._ops_to_instrs(schedule.ops, local, zz_pairs, schedule)
@@ -269,7 +306,9 @@ class NoiseBuilder:
         }
         if pairs:
             meta["readout_pairs"] = [(terminal[i].qubit, terminal[j].qubit) for i, j, _ in pairs]
-        return NoisyProgram(len(schedule.active_qubits), schedule.num_clbits, schedule.active_qubits,
+        if self._flags:
+            meta["leakage_flags"] = dict(self._flags)  # physical qubit -> local index of its flag
+        return NoisyProgram(n_act + len(self._flags), schedule.num_clbits, schedule.active_qubits,
                             tuple(instrs), tuple(terminal), meta, tuple(pairs))
 
     def _readout_pairs(self, schedule, terminal, local) -> list:
@@ -336,10 +375,23 @@ class NoiseBuilder:
                 q = op.qubits[0]
                 relax = opts.idle_active if op.kind == "idle" else \
                     (opts.level != "ideal" and opts.delays and opts.decoherence)
+                if q in self._flags:  # relaxation and seepage of a qubit that can leak, on (q, flag)
+                    if relax or self.profile.qubit(q).leakage_lifetime_us:
+                        out.append(self._leaky_idle_channel(q, op.duration_ns, local, op.kind, relax))
+                    spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                    if spec is not None:  # diagonal: no effect on the leaked placeholder |q=0>
+                        out.append(Channel((local[q],), spec, "readout-spectator"))
+                    rot = self._detuning_rotation(q, op.duration_ns)
+                    if rot is not None:
+                        out.append(Channel((local[q],), rot, "detuning", diagonal=True))
+                    continue
                 s = self.idle_map(q, op.duration_ns) if relax else None
                 spec = self._spectator_map(q, op.start_ns, op.end_ns)
                 if spec is not None:
                     s = spec if s is None else spec @ s
+                rot = self._detuning_rotation(q, op.duration_ns)
+                if rot is not None:
+                    s = rot if s is None else rot @ s
                 if s is not None:
                     out.append(Channel((local[q],), s, op.kind))
                 continue
@@ -348,30 +400,39 @@ class NoiseBuilder:
                 p10, p01 = self.readout(q)
                 window = ro.readout_window_ns(self.profile, q) if opts.readout_window_active else 0.0
                 window = min(window, op.duration_ns)
+                leaky = q in self._flags
                 if window > 0:
                     # |1> relaxes before it is discriminated: that part of p(0|1) changes the state
-                    out.append(Channel((local[q],), self.idle_map(q, window), "readout-window"))
+                    out.append(self._leaky_idle_channel(q, window, local, "readout-window", True) if leaky
+                               else Channel((local[q],), self.idle_map(q, window), "readout-window"))
                     if opts.readout_active:
                         p10, p01 = ro.separation_errors(p10, p01, self.profile.qubit(q).t1_us, window)
-                out.append(Measure(local[q], c, p10, p01, f"measure q{q}"))
-                if opts.level == "lindblad" and opts.decoherence and op.duration_ns - window > 0:
+                flag = self._flags.get(q)
+                out.append(Measure(local[q], c, p10, p01, f"measure q{q}",
+                                   flag=None if flag is None else flag,
+                                   leaked_reads=self.profile.qubit(q).leaked_reads_as))
+                rest = op.duration_ns - window
+                if opts.level == "lindblad" and opts.decoherence and rest > 0:
                     # the measured qubit decays after the projection, for the rest of the readout
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns - window), "post-measure",
-                                       post_measure=True))
+                    ch_rest = self._leaky_idle_channel(q, rest, local, "post-measure", True, post_measure=True) \
+                        if leaky else Channel((local[q],), self.idle_map(q, rest), "post-measure", post_measure=True)
+                    out.append(ch_rest)
                 back = self._backaction_map(q)
                 if back is not None:
-                    out.append(Channel((local[q],), back, "backaction", post_measure=True))
+                    out.append(self._guard(back, (q,), local, "backaction", post_measure=True))
                 out += self._spectator_events(q, local)
                 continue
             if op.kind == "reset":
                 q = op.qubits[0]
                 if zz_pairs:
                     out += self._flush_zz(zz_pairs, local, [q], op.start_ns)
-                out.append(Channel((local[q],), self.reset_map(q), "reset"))
+                out.append(self._guard(self.reset_map(q), (q,), local, "reset"))  # a leaked qubit stays leaked
                 if opts.level == "aer" and opts.decoherence:
                     out.append(Channel((local[q],), self._aer_reset_relax(q, op.duration_ns), "reset-relax"))
                 elif opts.level == "lindblad" and opts.decoherence:
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns), "reset-relax"))
+                    out.append(self._leaky_idle_channel(q, op.duration_ns, local, "reset-relax", True)
+                               if q in self._flags else
+                               Channel((local[q],), self.idle_map(q, op.duration_ns), "reset-relax"))
                 continue
             if op.kind == "if_else":
                 if zz_pairs:
@@ -380,11 +441,21 @@ class NoiseBuilder:
                 out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
                 continue
             # gate
-            s = self.gate_map(op.name, op.qubits, params=op.params, operation=op.operation, duration_ns=op.duration_ns)
             diagonal_gate = op.name in ("rz", "u1", "p", "z", "s", "sdg", "t", "tdg", "rzz", "cz", "cp")
             if zz_pairs and not diagonal_gate:
                 out += self._flush_zz(zz_pairs, local, op.qubits, op.start_ns)
-            out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+            halves = [(q, self._detuning_rotation(q, op.duration_ns / 2)) for q in op.qubits]
+            halves = [(q, r) for q, r in halves if r is not None]
+            for q, r in halves:  # quasi-static detuning during the gate: half before, half after (symmetric)
+                out.append(Channel((local[q],), r, "detuning", diagonal=True))
+            if any(q in self._flags for q in op.qubits) and op.duration_ns > 0:
+                out.append(self._leaky_gate_channel(op, local))
+            else:
+                s = self.gate_map(op.name, op.qubits, params=op.params, operation=op.operation,
+                                  duration_ns=op.duration_ns)
+                out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+            for q, r in halves:
+                out.append(Channel((local[q],), r, "detuning", diagonal=True))
             for q in op.qubits:  # a neighbour's readout overlapping this gate: applied right after it
                 spec = self._spectator_map(q, op.start_ns, op.end_ns)
                 if spec is not None:
@@ -394,6 +465,12 @@ class NoiseBuilder:
                     if set(pr[:2]) == set(op.qubits):
                         pr[4] = max(pr[4], op.end_ns)
         return out
+
+    def _detuning_rotation(self, qubit: int, duration_ns: float) -> np.ndarray | None:
+        d = self._detuning.get(qubit)
+        if not d or duration_ns <= 0:
+            return None
+        return ch.dephase_rotate_superop(0.0, 2 * np.pi * d * duration_ns * 1e-9)
 
     # ------------------------------------------------------------------ readout physics (noise.readout)
     def _backaction_map(self, qubit: int) -> np.ndarray | None:
@@ -430,8 +507,68 @@ class NoiseBuilder:
                 continue
             _, _, perr = ro.spectator_terms(self.profile, measured, q)
             if perr > 0:
-                out.append(Channel((i,), ch.pauli_error_superop(perr), "measurement-crosstalk"))
+                out.append(self._guard(ch.pauli_error_superop(perr), (q,), local, "measurement-crosstalk"))
         return out
+
+    # ------------------------------------------------------------------ leakage (noise.leakage)
+    def _guard(self, s: np.ndarray, qubits, local, label: str, *, post_measure: bool = False) -> Channel:
+        """A map that must not act on leaked qubits: on (qubits, their flags), identity while any is leaked."""
+        flags = [self._flags[q] for q in qubits if q in self._flags]
+        if not flags:
+            return Channel(tuple(local[q] for q in qubits), s, label, post_measure=post_measure)
+        k = len(qubits)
+        g = lk.guarded(s, k, k + len(flags), list(range(k, k + len(flags))))
+        return Channel(tuple(local[q] for q in qubits) + tuple(flags), g, label, post_measure=post_measure)
+
+    def _leaky_idle_channel(self, q: int, duration_ns: float, local, label: str, relax: bool,
+                            *, post_measure: bool = False) -> Channel:
+        """Relaxation (if ``relax``) and seepage of a qubit that can leak, exactly, on (q, flag)."""
+        key = ("leak-idle", q, round(duration_ns, 9), relax)
+        s = self._cache.get(key)
+        if s is None:
+            lifetime = self.profile.qubit(q).leakage_lifetime_us
+            seep = 1.0 / (lifetime * 1e3) if lifetime else 0.0
+            h_full, c_full, _, _ = lk.embedded_generator(None, [self._collapse_ops(q) if relax else []], [True],
+                                                         [seep])
+            s = lk.propagate(h_full, c_full, duration_ns)
+            self._cache[key] = s
+        return Channel((local[q], self._flags[q]), s, label, post_measure=post_measure)
+
+    def _leaky_gate_channel(self, op, local) -> Channel:
+        """A native gate on qubits of which some can leak: the 3-level model of :mod:`.leakage`, exactly."""
+        qubits = tuple(op.qubits)
+        params = tuple(float(p) for p in op.params)
+        key = ("leak-gate", op.name, qubits, tuple(round(p, 12) for p in params), round(op.duration_ns, 9))
+        flags = [self._flags[q] for q in qubits if q in self._flags]
+        s = self._cache.get(key)
+        if s is None:
+            gate = self.profile.gate(op.name, qubits)
+            u = gate_unitary(op.operation) if op.operation is not None else None
+            if u is None:
+                from qiskit.circuit.library import get_standard_gate_name_mapping
+
+                operation = get_standard_gate_name_mapping()[op.name]
+                u = gate_unitary(operation.__class__(*params) if params else operation)
+            k = len(qubits)
+            h, per_qubit = self._gate_generator(qubits, u, op.duration_ns, gate.overrotation)
+            leaky = [q in self._flags for q in qubits]
+            seeps = [1.0 / (self.profile.qubit(q).leakage_lifetime_us * 1e3)
+                     if self.profile.qubit(q).leakage_lifetime_us else 0.0 for q in qubits]
+            h_full, c_full, n, fpos = lk.embedded_generator(h, per_qubit, leaky, seeps)
+            evolution = lk.propagate(h_full, c_full, op.duration_ns)
+            self.stats["integrations"] += 1
+            # the computational block alone gives the decoherence infidelity the top-up is computed from
+            c_comp = [_op_on(c, j, k) for j, cs in enumerate(per_qubit) for c in cs]
+            comp = ch.swap_vec_order((qutip.liouvillian(qutip.Qobj(h), [qutip.Qobj(c) for c in c_comp])
+                                      * op.duration_ns).expm().full())
+            topup = self._top_up_map(comp, u, gate.error)
+            jumps = []
+            if gate.leakage_prob:
+                for j, q in enumerate(qubits):
+                    jumps.append(lk.jump_superop(gate.leakage_prob, j, fpos[sum(leaky[:j])], n))
+            s = lk.compose_gate(evolution, topup, jumps, k, n, fpos)
+            self._cache[key] = s
+        return Channel(tuple(local[q] for q in qubits) + tuple(flags), s, op.name)
 
     def _aer_reset_relax(self, qubit: int, duration_ns: float) -> np.ndarray:
         err = aer_gate_superop(self.profile, "reset", (qubit,))

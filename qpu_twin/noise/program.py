@@ -39,6 +39,14 @@ class Measure:
     p10: float  # p(1|0)
     p01: float  # p(0|1)
     label: str = ""
+    #: local index of the qubit's leakage flag (``qpu_twin.noise.leakage``), if it can leak
+    flag: int | None = None
+    #: what a leaked qubit reads as (its assignment errors are those of that value)
+    leaked_reads: int = 1
+
+    @property
+    def qubits(self) -> tuple[int, ...]:
+        return (self.qubit,) if self.flag is None else (self.qubit, self.flag)
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,7 +174,8 @@ def fuse(instrs, *, max_qubits: int = 2) -> list:
     for ins in instrs:
         if isinstance(ins, Measure):
             out.append(ins)
-            last[ins.qubit] = None
+            for q in ins.qubits:
+                last[q] = None
             continue
         if isinstance(ins, Conditional):
             fused = Conditional(ins.clbits, ins.value, tuple(fuse(ins.true_body, max_qubits=max_qubits)),
