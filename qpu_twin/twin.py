@@ -27,7 +27,7 @@ from .errors import ArgumentError, EngineError, check_int, check_real, short_rep
 from .noise import channels as ch
 from .noise.builder import NoiseBuilder
 from .noise.leakage import leaky_qubits
-from .noise.quasi_static import averaging_plan, sensitive_qubits
+from .noise.quasi_static import averaging_plan, phase_spans_ns, sensitive_qubits
 from .noise.options import NoiseOptions
 from .noise.program import NoisyProgram
 from .profiles.history import profile_as_of
@@ -435,7 +435,7 @@ class Twin:
             raise EngineError("quasi-static noise is averaged over exact distributions: the engine could not "
                               "enumerate this one (too many classical bits); use noise={'quasi_static': False}")
         rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (2,)))
-        points, weights, method, detail = averaging_plan(sigmas, sched.duration_ns,
+        points, weights, method, detail = averaging_plan(sigmas, phase_spans_ns(sched),
                                                          max_runs=self.QUASI_STATIC_MAX_RUNS, rng=rng)
         keys: dict[str, int] = {}
         rows = []

@@ -67,6 +67,21 @@ def gate_unitary(operation) -> np.ndarray:
         raise CompileError(f"gate {operation.name!r} has no matrix (unbound parameters?): {exc}") from None
 
 
+def _last_starts(ops) -> dict[int, float]:
+    """Start time of the last non-idle op of every qubit (recursing into conditionals)."""
+    out: dict[int, float] = {}
+    for op in ops:
+        if op.kind in ("idle", "delay"):
+            continue
+        for q in op.qubits:
+            out[q] = max(out.get(q, -1.0), op.start_ns)
+        if op.kind == "if_else" and op.bodies:
+            for body in op.bodies:
+                for q, t in _last_starts(body).items():
+                    out[q] = max(out.get(q, -1.0), t)
+    return out
+
+
 class NoiseBuilder:
     """Builds and caches the noise maps of one profile at one noise setting.
 
@@ -85,6 +100,7 @@ class NoiseBuilder:
         self._meas_windows: list = []
         self._flags: dict[int, int] = {}
         self._detuning: dict[int, float] = {}
+        self._last_start: dict[int, float] = {}
         self.stats = {"integrations": 0, "cache_hits": 0}
 
     def derive(self, profile: DeviceProfile) -> "NoiseBuilder":
@@ -284,6 +300,7 @@ class NoiseBuilder:
         zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
         self._meas_windows = (ro.measurement_windows(schedule.ops)
                               if self.options.spectators_active and ro.has_spectator_physics(self.profile) else [])
+        self._last_start = _last_starts(schedule.ops)
         leaky = lk.leaky_qubits(self.profile, schedule, self.options)
         n_act = len(schedule.active_qubits)
         self._flags = {q: n_act + i for i, q in enumerate(leaky)}
@@ -420,7 +437,7 @@ class NoiseBuilder:
                 back = self._backaction_map(q)
                 if back is not None:
                     out.append(self._guard(back, (q,), local, "backaction", post_measure=True))
-                out += self._spectator_events(q, local)
+                out += self._spectator_events(q, local, op.end_ns)
                 continue
             if op.kind == "reset":
                 q = op.qubits[0]
@@ -497,13 +514,17 @@ class NoiseBuilder:
             return None
         return ch.dephase_rotate_superop(decay, phase)
 
-    def _spectator_events(self, measured: int, local) -> list:
-        """Random Pauli errors on the spectators of one measurement event (crosstalk.measurement)."""
+    def _spectator_events(self, measured: int, local, end_ns: float) -> list:
+        """Random Pauli errors on the spectators of one measurement event (crosstalk.measurement).
+
+        Only spectators that are used after the event: an error on a qubit whose last op has begun
+        (e.g. measured at the same time) cannot change anything.
+        """
         if not self._meas_windows or not self.profile.crosstalk.measurement:
             return []
         out = []
         for q, i in local.items():
-            if q == measured:
+            if q == measured or self._last_start.get(q, -1.0) < end_ns - 1e-9:
                 continue
             _, _, perr = ro.spectator_terms(self.profile, measured, q)
             if perr > 0:

@@ -8,7 +8,8 @@ twin averages the outcome distribution over delta *exactly*: Gauss-Hermite
 quadrature per qubit, with enough nodes K that the quadrature error of
 E[exp(i delta phi)] = exp(-sigma^2 phi^2 / 2) is below 1e-10 for the largest
 phase the circuit can accumulate (phi <= 2 pi sigma T, T the circuit duration):
-the error bound is (2 pi sigma T)^(2K) / (2K)!. Every node is one run of the
+the Gauss-Hermite remainder is K! f^(2K)(xi) / (2K)!, so the bound is
+K! (2 pi sigma T)^(2K) / (2K)!. Every node is one run of the
 program with the qubit's idle windows rotated by exp(-i 2 pi delta t Z / 2) and
 each gate sandwiched between half of its rotation before and half after.
 So a Ramsey fringe decays as exp(-t/T2) exp(-(2 pi sigma t)^2 / 2) (Gaussian
@@ -35,7 +36,7 @@ CLASSICAL_GATES = frozenset({"x", "y", "z", "id", "cx", "cz", "cy", "swap", "rz"
                              "ccx", "rzz", "cp", "crz", "ch_none"})
 #: quadrature error target of E[exp(i delta phi)] per qubit
 QUADRATURE_TOL = 1e-10
-MAX_NODES = 24
+MAX_NODES = 80
 
 
 def sensitive_qubits(profile, schedule, options) -> dict[int, float]:
@@ -62,22 +63,44 @@ def _classical(ops) -> bool:
 
 
 def nodes_for(sigma_hz: float, duration_ns: float) -> int:
-    """Gauss-Hermite nodes K with (2 pi sigma T)^(2K) / (2K)! <= QUADRATURE_TOL."""
+    """Gauss-Hermite nodes K with K! (2 pi sigma T)^(2K) / (2K)! <= QUADRATURE_TOL (at most MAX_NODES)."""
     a = 2 * math.pi * sigma_hz * duration_ns * 1e-9
     for k in range(1, MAX_NODES + 1):
-        if a == 0 or (2 * k) * math.log(a) - math.lgamma(2 * k + 1) <= math.log(QUADRATURE_TOL):
+        if a == 0 or math.lgamma(k + 1) + (2 * k) * math.log(a) - math.lgamma(2 * k + 1) <= math.log(QUADRATURE_TOL):
             return max(k, 1)
     return MAX_NODES
 
 
-def averaging_plan(sigmas: dict[int, float], duration_ns: float, *, max_runs: int, rng: np.random.Generator):
+def phase_spans_ns(schedule) -> dict[int, float]:
+    """Per active qubit, the time from its first to its last op other than a measurement (ns): a detuning
+    before the first op (|0>) or after the last (commutes with the Z measurement) changes nothing."""
+    out: dict[int, tuple[float, float]] = {}
+
+    def walk(ops):
+        for op in ops:
+            if op.kind in ("idle", "delay", "measure"):
+                continue
+            if op.kind == "if_else" and op.bodies:
+                for body in op.bodies:
+                    walk(body)
+            for q in op.qubits:
+                a, b = out.get(q, (op.start_ns, op.end_ns))
+                out[q] = (min(a, op.start_ns), max(b, op.end_ns))
+
+    walk(schedule.ops)
+    return {q: b - a for q, (a, b) in out.items()}
+
+
+def averaging_plan(sigmas: dict[int, float], spans_ns: dict[int, float], *, max_runs: int,
+                   rng: np.random.Generator):
     """``(points, weights, method, detail)``: detuning vectors {qubit: Hz} to run and their weights.
 
-    Product Gauss-Hermite quadrature when it needs at most ``max_runs`` runs,
-    else ``max_runs`` Monte Carlo draws (weights 1/N; ``method="monte_carlo"``).
+    Product Gauss-Hermite quadrature (nodes per qubit from its phase span, :func:`nodes_for`)
+    when it needs at most ``max_runs`` runs, else ``max_runs`` Monte Carlo draws
+    (weights 1/N; ``method="monte_carlo"``).
     """
     qubits = sorted(sigmas)
-    ks = [nodes_for(sigmas[q], duration_ns) for q in qubits]
+    ks = [nodes_for(sigmas[q], spans_ns.get(q, 0.0)) for q in qubits]
     total = math.prod(ks)
     if total <= max_runs:
         grids = []
