@@ -337,13 +337,17 @@ class LayerNoiseModel:
         """The ``PauliLindbladMap`` of each unique layer."""
         return [layer.pauli_lindblad_map for layer in self.layers]
 
-    def layered_circuit(self, *, noise: bool = False, barriers: bool = False):
-        """The physical circuit reordered as single-qubit segments and layers.
+    def layered_circuit(self, *, barriers: bool = False):
+        """The physical circuit reordered as single-qubit segments and layers (same unitary).
 
-        With ``noise=True`` each layer is followed by its model as a Qiskit Aer
-        ``PauliLindbladError`` instruction (needs qiskit-aer and non-negative rates).
+        Every qubit keeps its sequence of operations; terminal measurements come
+        after the last layer (every layer's map acts on every active qubit). A
+        mid-circuit measurement stays before the next layer on its qubit, so
+        later layers' maps act after it. ``barriers=True`` puts a
+        barrier on the layer's qubits before and after each layer.
+        (:func:`qpu_twin.interop.layer_noise.aer_noisy_circuit` adds the noise.)
         """
-        return _layered_circuit(self, noise=noise, barriers=barriers)
+        return _layered_circuit(self, barriers=barriers)
 
 
 def _generators(n: int, edges: list[tuple[int, int]], model: str) -> tuple[np.ndarray, np.ndarray]:
@@ -489,7 +493,7 @@ def compute_layer_noise(builder, circuit, *, model: str = "sparse", qubits: Sequ
     return LayerNoiseModel(circuit, tuple(out), tuple(sequence))
 
 
-def _layered_circuit(model: LayerNoiseModel, *, noise: bool, barriers: bool):
+def _layered_circuit(model: LayerNoiseModel, *, barriers: bool):
     from qiskit import QuantumCircuit
 
     circ = model.circuit
@@ -498,8 +502,16 @@ def _layered_circuit(model: LayerNoiseModel, *, noise: bool, barriers: bool):
     segments: list[list] = [[] for _ in range(nl + 1)]
     stage: dict[int, int] = {}
     layer_insts: list[list] = [[] for _ in range(nl)]
-    for inst, (k, _) in zip(circ.data, where):
+    last_use: dict[int, int] = {}
+    for i, inst in enumerate(circ.data):
+        if inst.operation.name != "barrier":
+            for q in inst.qubits:
+                last_use[circ.find_bit(q).index] = i
+    for i, (inst, (k, _)) in enumerate(zip(circ.data, where)):
         qubits = [circ.find_bit(q).index for q in inst.qubits]
+        if inst.operation.name == "measure" and last_use.get(qubits[0]) == i:
+            segments[nl].append(inst)  # terminal: after every layer (whose maps act on this qubit too)
+            continue
         if k >= 0:
             layer_insts[k].append(inst)
             for q in qubits:
@@ -507,10 +519,7 @@ def _layered_circuit(model: LayerNoiseModel, *, noise: bool, barriers: bool):
             continue
         if inst.operation.name == "barrier":
             continue
-        s = max([stage.get(q, 0) for q in qubits] + [0])
-        if inst.operation.name in ("measure", "reset") or not qubits:
-            s = max(s, 0)
-        segments[s].append(inst)
+        segments[max([stage.get(q, 0) for q in qubits] + [0])].append(inst)
     out = QuantumCircuit(*circ.qregs, *circ.cregs, name=circ.name)
     for k in range(nl):
         for inst in segments[k]:
@@ -520,30 +529,11 @@ def _layered_circuit(model: LayerNoiseModel, *, noise: bool, barriers: bool):
             out.barrier(list(layer.qubits))
         for inst in layer_insts[k]:
             out.append(inst)
-        if noise:
-            from qiskit_aer.noise import PauliLindbladError
-
-            out.append(_aer_error(layer), list(layer.qubits))
         if barriers:
             out.barrier(list(layer.qubits))
     for inst in segments[nl]:
         out.append(inst)
     return out
-
-
-def _aer_error(layer: LayerNoise):
-    """Qiskit Aer ``PauliLindbladError`` of a layer (its qubit i = ``layer.qubits[i]``)."""
-    from qiskit.quantum_info import PauliList
-    from qiskit_aer.noise import PauliLindbladError
-
-    gens, rates = generator_list(layer)
-    if rates.size and rates.min() < 0:
-        i = int(np.argmin(rates))
-        raise QpuTwinError(
-            f"layer {layer.gates}: generator {gens[i]} has rate {rates[i]:.3g} < 0 (not a CPTP map); "
-            f"Aer cannot simulate it. Drop or clip such generators explicitly before exporting."
-        )
-    return PauliLindbladError(PauliList(gens), rates)
 
 
 def generator_list(layer: LayerNoise) -> tuple[list[str], np.ndarray]:
