@@ -74,3 +74,16 @@ def test_unknown_processor_is_refused():
 
     with pytest.raises(ProfileError, match="processor='sycamore'"):
         DeviceProfile.from_cirq_google("sycamore")
+
+
+def test_import_to_file_is_what_the_cli_writes(tmp_path):
+    from qpu_twin.profiles.importers.cirq_google import import_to_file
+
+    profile, path = import_to_file("rainbow", tmp_path / "sub" / "rainbow.yaml", name="my_rainbow")
+    assert path.is_file() and not list(path.parent.glob(".*.tmp"))
+    back = DeviceProfile.load(path)
+    assert back == profile and back.name == "my_rainbow"
+    from qpu_twin.errors import ProfileError
+
+    with pytest.raises(ProfileError, match="suffix"):
+        import_to_file("rainbow", tmp_path / "x.txt")

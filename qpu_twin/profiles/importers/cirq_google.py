@@ -218,3 +218,32 @@ def grid_qubits(profile: DeviceProfile) -> list:
                 raise ProfileError(f"device {profile.name!r}: the 'cirq qubits' note does not list every qubit")
             return [out[i] for i in range(profile.num_qubits)]
     raise ProfileError(f"device {profile.name!r}: no 'cirq qubits:' note (not imported from cirq-google)")
+
+
+def import_to_file(processor: str, output, *, name: str | None = None):
+    """Import ``processor`` and write the profile to ``output`` (.yaml/.yml/.json) atomically.
+
+    What ``qpu-twin profile import --cirq-google PROCESSOR -o OUTPUT`` runs.
+    Returns ``(profile, path)``.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(output)
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".json"):
+        raise ProfileError(f"-o {str(path)!r}: use a .yaml, .yml or .json suffix")
+    profile = profile_from_cirq_google(processor, name=name)
+    text = profile.to_json() if suffix == ".json" else profile.to_yaml()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return profile, path
