@@ -8,7 +8,6 @@ unmitigated bias is required to be resolved by the same margin.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
