@@ -342,6 +342,21 @@ def twin_executor(
 _TWIRLED_BUILDERS: dict = {}
 
 
+def _gate_object(name: str, params=()):
+    """The Qiskit gate of a native gate name (standard library, or qpu_twin's Google gates)."""
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    from ..compile.native_gates import CUSTOM_GATES
+
+    std = get_standard_gate_name_mapping()
+    if name in std:
+        op = std[name]
+        return op.__class__(*params) if params else op
+    if name in CUSTOM_GATES:
+        return CUSTOM_GATES[name]()
+    raise QpuTwinError(f"gate name {name!r} has no Qiskit gate")
+
+
 class _Probs:
     def __init__(self, probabilities):
         self.probabilities = probabilities
@@ -377,11 +392,7 @@ def _twirled_builder(profile, options):
             if hit is not None:
                 return hit
             if operation is None:
-                from qiskit.circuit.library import get_standard_gate_name_mapping
-
-                operation = get_standard_gate_name_mapping()[name]
-                if params:
-                    operation = operation.__class__(*params)
+                operation = _gate_object(name, params)
             u = ch.unitary_superop(gate_unitary(operation))
             out = pauli_twirl_superop(s @ u.conj().T) @ u
             self._twirl_cache[key] = out
@@ -459,11 +470,7 @@ def gate_pauli_fidelities(twin, name: str, qubits: Sequence[int], *, params=(), 
     from ..noise.builder import gate_unitary
 
     b = twin.builder(noise)
-    from qiskit.circuit.library import get_standard_gate_name_mapping
-
-    op = get_standard_gate_name_mapping()[name]
-    if params:
-        op = op.__class__(*params)
+    op = _gate_object(name, params)
     s = b.gate_map(name, qubits, params=params, operation=op)
     u = ch.unitary_superop(gate_unitary(op))
     n_sup = s @ u.conj().T
