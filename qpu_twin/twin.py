@@ -332,7 +332,6 @@ class Twin:
         }
         return Result(probs, counts, shots, ename, meta)
 
-
     # ------------------------------------------------------------------ layer noise
     def layer_noise(self, circuit, *, model: str = "sparse", transpile: bool = True, seed=None, noise=None):
         """Pauli-Lindblad model of each twirled two-qubit-gate layer of ``circuit``.
