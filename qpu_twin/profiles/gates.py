@@ -3,9 +3,10 @@
 Names follow Qiskit's standard gate names, so a profile maps one-to-one onto a
 Qiskit ``Target`` (the Google gates ``sqrt_iswap`` and ``syc``, which Qiskit
 lacks, have gate classes in :mod:`qpu_twin.compile.native_gates`). Each entry
-states the gate's arity, whether it is *virtual* (a frame change implemented in software: zero duration and zero error) and,
-for two-qubit gates, whether it is *symmetric* under exchange of its qubits
-(then a coupling edge in either direction licenses it).
+states the gate's arity, whether it is *virtual* (a frame change implemented in
+software: zero duration and zero error) and, for two-qubit gates, whether it is
+*symmetric* under exchange of its qubits (then a coupling edge in either
+direction licenses it).
 """
 
 from __future__ import annotations
