@@ -465,6 +465,22 @@ def _check_transpile(transpile) -> bool | str:
         return "physical"
     raise ArgumentError(f"transpile={short_repr(transpile)}: use True, False or 'physical'")
 
+    # ------------------------------------------------------------------ layer noise
+    def layer_noise(self, circuit, *, model: str = "sparse", transpile: bool = True, seed=None, noise=None):
+        """Pauli-Lindblad model of each twirled two-qubit-gate layer of ``circuit``.
+
+        A local stand-in for runtime's ``NoiseLearner``: per unique layer a
+        ``qiskit.quantum_info.PauliLindbladMap`` of the Pauli-twirled exact layer
+        channel, with its approximation error (see :mod:`qpu_twin.noise.pauli_lindblad`).
+        Exporters: :mod:`qpu_twin.interop.layer_noise`.
+        """
+        from .noise.pauli_lindblad import compute_layer_noise
+
+        ss = _seed_sequence(seed)
+        transpile_seed = int(ss.generate_state(1)[0] % (2**31))
+        compiled = self.compile(circuit, transpile=transpile, seed=transpile_seed)
+        return compute_layer_noise(self.builder(noise), compiled, model=model)
+
 
 def _has_mid_circuit_measurement(sched: Schedule) -> bool:
     """True if some measurement is followed by another op on its qubit (or there is feed-forward)."""

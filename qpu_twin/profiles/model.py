@@ -546,6 +546,24 @@ class DeviceProfile(_Frozen):
         """Import a Quantinuum machine from its published spec-sheet and emulator rows."""
         return cls._from_import(importers.profile_data_from_quantinuum_spec(machine, date, **kwargs))
 
+    @classmethod
+    def from_cirq_google(cls, processor: str, **kwargs: Any) -> "DeviceProfile":
+        """Import a Google Sycamore processor (``"rainbow"``, ``"weber"``) from cirq-google's
+        shipped median calibration (see :mod:`.importers.cirq_google`; needs ``qpu_twin[interop]``)."""
+        from .importers.cirq_google import profile_from_cirq_google
+
+        return profile_from_cirq_google(processor, **kwargs)
+
+    def to_cirq_noise_model(self, **kwargs: Any):
+        """A ``cirq.NoiseModel`` of this profile at the twin's ``noise="aer"`` level.
+
+        Thin lazy wrapper of :func:`qpu_twin.interop.cirq.to_cirq_noise_model`
+        (profiles do not import interop at module level).
+        """
+        from ..interop.cirq import to_cirq_noise_model
+
+        return to_cirq_noise_model(self, **kwargs)
+
     def summary(self) -> dict[str, Any]:
         """Medians, worst qubits and gates: what ``qpu-twin profile show`` prints."""
         return profile_summary(self)
