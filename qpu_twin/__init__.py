@@ -38,6 +38,17 @@ from .interop.backend import TwinBackend  # noqa: E402
 from .noise.options import NoiseOptions  # noqa: E402
 from .twin import Result, Twin  # noqa: E402
 
+
+def _cirq_exporter(profile, **kwargs):
+    from .interop.cirq import to_cirq_noise_model as export
+
+    return export(profile, **kwargs)
+
+
+from .profiles.model import register_exporter  # noqa: E402
+
+register_exporter("cirq", _cirq_exporter)  # DeviceProfile.to_cirq_noise_model (the model does not import interop)
+
 __all__ = [
     "__version__",
     "NoiseOptions",

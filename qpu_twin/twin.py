@@ -457,14 +457,6 @@ class Twin:
                 "stderr": stderr, **detail}
         return EngineOutput(probs, dict(nominal.metadata), None, None, nominal.truncation_error), info
 
-
-def _check_transpile(transpile) -> bool | str:
-    if isinstance(transpile, (bool, np.bool_)):
-        return bool(transpile)
-    if transpile == "physical":
-        return "physical"
-    raise ArgumentError(f"transpile={short_repr(transpile)}: use True, False or 'physical'")
-
     # ------------------------------------------------------------------ layer noise
     def layer_noise(self, circuit, *, model: str = "sparse", transpile: bool = True, seed=None, noise=None):
         """Pauli-Lindblad model of each twirled two-qubit-gate layer of ``circuit``.
@@ -476,10 +468,16 @@ def _check_transpile(transpile) -> bool | str:
         """
         from .noise.pauli_lindblad import compute_layer_noise
 
-        ss = _seed_sequence(seed)
-        transpile_seed = int(ss.generate_state(1)[0] % (2**31))
-        compiled = self.compile(circuit, transpile=transpile, seed=transpile_seed)
+        compiled = self.compile(circuit, transpile=transpile, seed=seed)
         return compute_layer_noise(self.builder(noise), compiled, model=model)
+
+
+def _check_transpile(transpile) -> bool | str:
+    if isinstance(transpile, (bool, np.bool_)):
+        return bool(transpile)
+    if transpile == "physical":
+        return "physical"
+    raise ArgumentError(f"transpile={short_repr(transpile)}: use True, False or 'physical'")
 
 
 def _has_mid_circuit_measurement(sched: Schedule) -> bool:

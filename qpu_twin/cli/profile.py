@@ -11,6 +11,16 @@ from ..errors import ProfileError
 from ._base import existing_path, fmt, output_file, print_json
 
 
+def profile_file(text: str):
+    """argparse type: a profile file to write (.yaml/.yml/.json), its folder existing."""
+    import argparse
+
+    path = output_file(text)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise argparse.ArgumentTypeError(f"cannot save a profile to {text!r}: use a .yaml, .yml or .json suffix")
+    return path
+
+
 def add_parser(sub) -> None:
     prof = sub.add_parser("profile", help="device profiles: list, show, validate, import, schema",
                           description="Device profiles: validated, dated descriptions of real devices.")
@@ -32,9 +42,11 @@ def add_parser(sub) -> None:
     src.add_argument("--ibm-json", metavar="FILE", type=existing_path,
                      help="JSON with backend_properties and backend_configuration")
     src.add_argument("--quantinuum", metavar="MACHINE", help="Quantinuum machine, e.g. H1-1 (needs --date)")
+    src.add_argument("--cirq-google", metavar="PROCESSOR", choices=["rainbow", "weber"],
+                     help="Google Sycamore from cirq-google's shipped median calibration (needs qpu_twin[interop])")
     p.add_argument("--date", help="spec-sheet date for --quantinuum (YYYY-MM-DD)")
     p.add_argument("--name", help="profile name (default: from the source)")
-    p.add_argument("-o", "--output", required=True, type=output_file, help="output file (.yaml, .yml or .json)")
+    p.add_argument("-o", "--output", required=True, type=profile_file, help="output file (.yaml, .yml or .json)")
     p.set_defaults(func=cmd_import)
     p = psub.add_parser("schema", help="print the JSON Schema of profile files")
     p.set_defaults(func=cmd_schema)
@@ -136,6 +148,8 @@ def cmd_import(args) -> int:
         profile = DeviceProfile.from_ibm_properties(
             data["backend_properties"], data["backend_configuration"], name=args.name, source=str(args.ibm_json)
         )
+    elif args.cirq_google:
+        profile = DeviceProfile.from_cirq_google(args.cirq_google, name=args.name)
     else:
         if not args.date:
             raise ProfileError("--quantinuum needs --date YYYY-MM-DD")

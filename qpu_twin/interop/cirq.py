@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import CompileError, QpuTwinError
-from ..profiles.io import load_profile
+from ..profiles.store import load_profile
 from ..profiles.model import DeviceProfile
 
 

@@ -42,9 +42,23 @@ from .summary import profile_summary
 
 SCHEMA_VERSION = 1
 
+#: Exporters of a profile to other frameworks, registered by the layers that implement them
+#: (``qpu_twin/__init__.py`` registers ``"cirq"`` -> ``qpu_twin.interop.cirq.to_cirq_noise_model``):
+#: the model does not import upward.
+_EXPORTERS: dict[str, Any] = {}
+
+
+def register_exporter(name: str, func) -> None:
+    """Register ``func(profile, **kwargs)`` as the exporter ``name`` (e.g. ``"cirq"``)."""
+    _EXPORTERS[name] = func
+
 
 def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> ProfileError:
     """Turn a pydantic ValidationError into a ProfileError naming field and value."""
+    for err in exc.errors():
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, ProfileError):  # raised by our own validator (ProfileError is a ValueError)
+            return _with_context(inner, cls, data)
     prefix = _entry_label(cls, data)
     problems = []
     for err in exc.errors():
@@ -550,9 +564,9 @@ class DeviceProfile(_Frozen):
     def from_cirq_google(cls, processor: str, **kwargs: Any) -> "DeviceProfile":
         """Import a Google Sycamore processor (``"rainbow"``, ``"weber"``) from cirq-google's
         shipped median calibration (see :mod:`.importers.cirq_google`; needs ``qpu_twin[interop]``)."""
-        from .importers.cirq_google import profile_from_cirq_google
+        from .importers.cirq_google import profile_data_from_cirq_google
 
-        return profile_from_cirq_google(processor, **kwargs)
+        return cls._from_import(profile_data_from_cirq_google(processor, **kwargs))
 
     def to_cirq_noise_model(self, **kwargs: Any):
         """A ``cirq.NoiseModel`` of this profile at the twin's ``noise="aer"`` level.
@@ -560,9 +574,10 @@ class DeviceProfile(_Frozen):
         Thin lazy wrapper of :func:`qpu_twin.interop.cirq.to_cirq_noise_model`
         (profiles do not import interop at module level).
         """
-        from ..interop.cirq import to_cirq_noise_model
-
-        return to_cirq_noise_model(self, **kwargs)
+        exporter = _EXPORTERS.get("cirq")
+        if exporter is None:  # pragma: no cover - qpu_twin/__init__ registers it
+            raise ProfileError("to_cirq_noise_model: the Cirq exporter is not registered (import qpu_twin)")
+        return exporter(self, **kwargs)
 
     def summary(self) -> dict[str, Any]:
         """Medians, worst qubits and gates: what ``qpu-twin profile show`` prints."""

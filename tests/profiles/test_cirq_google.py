@@ -76,14 +76,14 @@ def test_unknown_processor_is_refused():
         DeviceProfile.from_cirq_google("sycamore")
 
 
-def test_import_to_file_is_what_the_cli_writes(tmp_path):
-    from qpu_twin.profiles.importers.cirq_google import import_to_file
+def test_cli_imports_and_writes_atomically(tmp_path, capsys):
+    from qpu_twin.cli import main
 
-    profile, path = import_to_file("rainbow", tmp_path / "sub" / "rainbow.yaml", name="my_rainbow")
+    path = tmp_path / "rainbow.yaml"
+    assert main(["profile", "import", "--cirq-google", "rainbow", "--name", "my_rainbow", "-o", str(path)]) == 0
     assert path.is_file() and not list(path.parent.glob(".*.tmp"))
     back = DeviceProfile.load(path)
-    assert back == profile and back.name == "my_rainbow"
-    from qpu_twin.errors import ProfileError
-
-    with pytest.raises(ProfileError, match="suffix"):
-        import_to_file("rainbow", tmp_path / "x.txt")
+    assert back == DeviceProfile.from_cirq_google("rainbow", name="my_rainbow") and back.name == "my_rainbow"
+    with pytest.raises(SystemExit) as info:  # a bad suffix is refused before any import work
+        main(["profile", "import", "--cirq-google", "rainbow", "-o", str(tmp_path / "x.txt")])
+    assert info.value.code == 1

@@ -48,7 +48,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ...errors import ProfileError
-from ..model import DeviceProfile
 from ._common import ImportLog, finalize_gate, finalize_qubit, qpu_twin_version
 
 #: cirq-google's legacy Sycamore gate durations (calibration_to_noise_properties.DEFAULT_GATE_NS)
@@ -69,8 +68,8 @@ def _metric_2q(cal, name: str) -> dict:
     return {tuple(cal.key_to_qubits(k)): cal.value_to_float(v) for k, v in cal[name].items()}
 
 
-def profile_from_cirq_google(processor: str, *, name: str | None = None) -> DeviceProfile:
-    """Build a :class:`DeviceProfile` from cirq-google's shipped median calibration.
+def profile_data_from_cirq_google(processor: str, *, name: str | None = None) -> tuple[dict[str, Any], ImportLog]:
+    """Profile data from cirq-google's shipped median calibration (validated by ``DeviceProfile.from_cirq_google``).
 
     Parameters
     ----------
@@ -81,8 +80,8 @@ def profile_from_cirq_google(processor: str, *, name: str | None = None) -> Devi
 
     Returns
     -------
-    DeviceProfile
-        Validated; see the module docstring for the mapping.
+    (data, log)
+        The profile as plain data and the import log; see the module docstring for the mapping.
     """
     try:
         from cirq_google.engine import virtual_engine_factory as vef
@@ -200,12 +199,10 @@ def profile_from_cirq_google(processor: str, *, name: str | None = None) -> Devi
             "adjustments": log.adjustments,
         },
     }
-    profile = DeviceProfile.model_validate(data)
-    log.emit()
-    return profile
+    return data, log
 
 
-def grid_qubits(profile: DeviceProfile) -> list:
+def grid_qubits(profile) -> list:
     """The ``cirq.GridQubit`` of each profile qubit (from the importer's provenance note)."""
     import cirq
 
@@ -218,32 +215,3 @@ def grid_qubits(profile: DeviceProfile) -> list:
                 raise ProfileError(f"device {profile.name!r}: the 'cirq qubits' note does not list every qubit")
             return [out[i] for i in range(profile.num_qubits)]
     raise ProfileError(f"device {profile.name!r}: no 'cirq qubits:' note (not imported from cirq-google)")
-
-
-def import_to_file(processor: str, output, *, name: str | None = None):
-    """Import ``processor`` and write the profile to ``output`` (.yaml/.yml/.json) atomically.
-
-    What ``qpu-twin profile import --cirq-google PROCESSOR -o OUTPUT`` runs.
-    Returns ``(profile, path)``.
-    """
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(output)
-    suffix = path.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".json"):
-        raise ProfileError(f"-o {str(path)!r}: use a .yaml, .yml or .json suffix")
-    profile = profile_from_cirq_google(processor, name=name)
-    text = profile.to_json() if suffix == ".json" else profile.to_yaml()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return profile, path
