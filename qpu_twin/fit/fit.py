@@ -39,6 +39,7 @@ from ..errors import FitError, check_int
 from ..profiles.edit import ParameterRef, with_values
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
+from ..noise.readout import separation_errors
 from .likelihood import CircuitTerm, loglik_readout, make_terms
 
 
@@ -94,6 +95,8 @@ def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
         return 0.5  # in log space
     if kind == "zz_khz":
         return max(0.5 * abs(value), 20.0)
+    if kind in _NEW_PHYSICS_SIGMA:
+        return _NEW_PHYSICS_SIGMA[kind]
     return 0.05  # overrotation
 
 
@@ -106,21 +109,36 @@ def _logprior(kind: str, x: float, mu: float, sigma: float) -> float:
 _LOG_KINDS = ("gate_error", "t1_us", "t2_us")  # fitted (and sampled) in log space
 #: Parameter kinds the fit knows (a subset of qpu_twin.profiles.edit.KINDS), with their search bounds.
 _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t1_us": (1.0, 5e4), "t2_us": (1.0, 1e5),
-           "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3)}
+           "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3),
+           # the new physics (issue #14): Gaussian priors at the profile's value (0 when it gives none)
+           "prep_excited_prob": (0.0, 0.3), "meas_excitation_prob": (0.0, 0.3), "meas_relaxation_prob": (0.0, 0.3),
+           "readout_t1_window_ns": (0.0, 1e5), "leakage_prob": (0.0, 0.1), "detuning_sigma_khz": (0.0, 500.0),
+           "reset_error": (0.0, 0.5)}
+#: prior standard deviations of the new-physics kinds (absolute, in the kind's unit)
+_NEW_PHYSICS_SIGMA = {"prep_excited_prob": 0.05, "meas_excitation_prob": 0.05, "meas_relaxation_prob": 0.05,
+                      "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05}
 KINDS = tuple(_BOUNDS)
 
 
 def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
                        kinds: Sequence[str] = ("p10", "p01", "gate_error")) -> list[FitParameter]:
     """Parameters the circuits can constrain: readout of measured qubits, errors of the 2q gates they use, ..."""
-    measured, used_gates, active = set(), set(), set()
+    measured, used_gates, active, remeasured, reset = set(), set(), set(), set(), set()
     for bc in circuits:
         c = bc.circuit
+        seen_meas: set[int] = set()
         for inst in c.data:
             name = inst.operation.name
             qs = tuple(c.find_bit(q).index for q in inst.qubits)
+            if name not in ("delay", "barrier", "measure") and seen_meas.intersection(qs):
+                remeasured.update(seen_meas.intersection(qs))
             if name == "measure":
+                if qs[0] in seen_meas:
+                    remeasured.add(qs[0])
+                seen_meas.add(qs[0])
                 measured.add(qs[0])
+            elif name == "reset":
+                reset.add(qs[0])
             elif len(qs) == 2 and name not in ("barrier",):
                 # the profile's orientation: a symmetric gate used as (b, a) is the profile's (a, b) entry
                 used_gates.add((name, profile.gate(name, qs).qubits if profile.has_gate(name, qs) else qs))
@@ -149,10 +167,33 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircui
                 if a in active and b in active:
                     v = _get(profile, kind, (a, b))
                     out.append(FitParameter(kind, (a, b), v, prior_value=v, prior_sigma=_prior(kind, v, None)))
+        elif kind in ("prep_excited_prob", "detuning_sigma_khz"):
+            for q in sorted(active):
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind in ("meas_excitation_prob", "meas_relaxation_prob"):
+            for q in sorted(remeasured):  # backaction is seen only when the measured qubit is used again
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind == "readout_t1_window_ns":
+            for q in sorted(measured):
+                out.append(_new_physics_param(profile, kind, (q,), sigma=0.5 * (profile.qubit(q).readout_duration_ns
+                                                                                 or 1000.0)))
+        elif kind == "reset_error":
+            for q in sorted(reset):
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind == "leakage_prob":
+            for name, qs in sorted(used_gates):
+                if profile.has_gate(name, qs):
+                    out.append(_new_physics_param(profile, kind, (name, qs)))
         else:
-            raise FitError(f"unknown parameter kind {kind!r} (known: p10, p01, gate_error, t1_us, t2_us, zz_khz, "
-                           "overrotation)")
+            raise FitError(f"unknown parameter kind {kind!r} (known: {', '.join(KINDS)})")
     return out
+
+
+def _new_physics_param(profile: DeviceProfile, kind: str, target, sigma: float | None = None) -> FitParameter:
+    """A new-physics parameter: starts at (and has its Gaussian prior at) the profile's value, 0 if none."""
+    v = ParameterRef(kind, target).get(profile)
+    v = 0.0 if v is None else float(v)
+    return FitParameter(kind, target, v, prior_value=v, prior_sigma=sigma if sigma is not None else _prior(kind, v, None))
 
 
 @dataclass
@@ -181,7 +222,9 @@ class _Model:
             self._simulate(t, self.twin)
 
     def _profile(self) -> DeviceProfile:
-        return profile_with(self.base, [p for p in self.params if p.kind not in ("p10", "p01")])
+        # readout parameters are included for the profile's consistency checks (a readout window's T1 part
+        # below p(0|1)); the simulations run with readout off, so they do not depend on them
+        return profile_with(self.base, self.params)
 
     def _simulate(self, t: CircuitTerm, twin: Twin) -> np.ndarray:
         import warnings
@@ -195,7 +238,13 @@ class _Model:
         t.p_act = arr.reshape([2] * t.num_clbits) if t.num_clbits else arr
         return t.p_act
 
-    def readout(self) -> dict[int, tuple[float, float]]:
+    def readout(self, *, stated: bool = False) -> dict[int, tuple[float, float]]:
+        """Per qubit (p(1|0), p(0|1)) of the recorded bit given the actual outcome.
+
+        With a readout window (``readout_t1_window_ns``) the simulated p_act already holds the
+        T1-in-window decay, so the confusion applied to it is the separation part (see
+        :mod:`qpu_twin.noise.readout`); ``stated=True`` returns the stated values instead.
+        """
         prof = self.base
         ro = {q.index: (q.prob_meas1_prep0 or 0.0, q.prob_meas0_prep1 or 0.0) for q in prof.qubits}
         for p in self.params:
@@ -203,7 +252,23 @@ class _Model:
                 q = p.target[0]
                 a, b = ro[q]
                 ro[q] = (p.value, b) if p.kind == "p10" else (a, p.value)
+        if stated or self.noise.get("readout_window") is False:
+            return ro
+        cur = self.twin.profile
+        for q, (p10, p01) in ro.items():
+            w = cur.qubit(q).readout_t1_window_ns
+            if w:
+                ro[q] = separation_errors(p10, p01, cur.qubit(q).t1_us, w)
         return ro
+
+    def _p01_scale(self) -> dict[int, float]:
+        """d s01 / d p01 = 1/a per qubit with a readout window (1 without)."""
+        cur = self.twin.profile
+        out = {}
+        for q in cur.qubits:
+            w = q.readout_t1_window_ns
+            out[q.index] = math.exp(w / (q.t1_us * 1e3)) if w and q.t1_us else 1.0
+        return out
 
     def logprior(self) -> float:
         return sum(_logprior(p.kind, p.value, p.prior_value, p.prior_sigma) for p in self.params)
@@ -217,6 +282,9 @@ class _Model:
         if not idx:
             return
         x0 = np.array([self.params[i].value for i in idx])
+        scale = self._p01_scale()
+        bounds = [self._readout_bounds(self.params[i]) for i in idx]
+        x0 = np.clip(x0, [b[0] for b in bounds], [b[1] for b in bounds])
 
         def f(x):
             for i, v in zip(idx, x):
@@ -226,11 +294,12 @@ class _Model:
             lp = 0.0
             for j, i in enumerate(idx):
                 p = self.params[i]
-                grad[j] = g[p.target[0]][0 if p.kind == "p10" else 1] - (p.value - p.prior_value) / p.prior_sigma**2
+                dll = g[p.target[0]][0 if p.kind == "p10" else 1] * (scale[p.target[0]] if p.kind == "p01" else 1.0)
+                grad[j] = dll - (p.value - p.prior_value) / p.prior_sigma**2
                 lp += _logprior(p.kind, p.value, p.prior_value, p.prior_sigma)
             return -(ll + lp), -grad
 
-        res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=[_BOUNDS["p10"]] * len(idx))
+        res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds)
         f(res.x)
         # observed Fisher information: finite differences of the analytic gradient
         h = 1e-6
@@ -253,6 +322,27 @@ class _Model:
             stuck = x <= lo * (1 + 1e-6) or x >= hi - 1e-9
             self.params[i] = replace(self.params[i], stderr=float(err[j]), at_bound=bool(stuck))
 
+    def _max_window(self, qubit: int) -> float:
+        """The longest readout window whose T1 part stays below the current p(0|1) (and the readout duration)."""
+        q = self.twin.profile.qubit(qubit)
+        p10, p01 = self.readout(stated=True)[qubit]
+        dur = q.readout_duration_ns or 0.0
+        if not q.t1_us:
+            return dur
+        frac = min(p01 / max(1.0 - p10, 1e-12), 1.0 - 1e-12)
+        return min(dur, -q.t1_us * 1e3 * math.log1p(-frac) * (1 - 1e-9))
+
+    def _readout_bounds(self, p: FitParameter) -> tuple[float, float]:
+        """p(0|1) cannot be below the T1 part of a readout window: (1 - a)(1 - p(1|0))."""
+        lo, hi = _BOUNDS["p10"]
+        if p.kind == "p01":
+            q = self.twin.profile.qubit(p.target[0])
+            w = q.readout_t1_window_ns
+            if w and q.t1_us:
+                a = math.exp(-w / (q.t1_us * 1e3))
+                lo = max(lo, (1 - a) * (1 - (q.prob_meas1_prep0 or 0.0)) + 1e-6)
+        return lo, hi
+
     # -------------------------------------------------------------- quantum parameters
     def _affected_terms(self, p: FitParameter) -> list[CircuitTerm]:
         return [t for t in self.terms if p.qubits <= t.qubits]
@@ -260,7 +350,7 @@ class _Model:
     def _twin_with(self, i: int, value: float) -> Twin:
         trial = list(self.params)
         trial[i] = replace(trial[i], value=float(value))
-        prof = profile_with(self.base, [p for p in trial if p.kind not in ("p10", "p01")])
+        prof = profile_with(self.base, trial)
         return self.twin.with_profile(prof)  # reuses every noise map the change cannot affect
 
     def _loglik_terms(self, terms, ro) -> float:
@@ -294,8 +384,10 @@ class _Model:
                     o.kind == "t2_us" and o.target == p.target for o in self.params):
                 a = max(a, math.log(q.t2_us / 2))  # T2 is fitted too: keep T1 >= T2/2 (never clip T2)
         else:
-            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}[p.kind]
+            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}.get(p.kind, hi - lo)
             a, b = max(lo, p.value - width), min(hi, p.value + width)
+            if p.kind == "readout_t1_window_ns":
+                b = min(b, self._max_window(p.target[0]))
         res = minimize_scalar(neg, bounds=(a, b), method="bounded", options={"maxiter": evals, "xatol": 1e-3})
         u = float(res.x)
         # curvature of the negative log posterior at the optimum -> standard error

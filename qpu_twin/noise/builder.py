@@ -306,7 +306,7 @@ class NoiseBuilder:
         self._flags = {q: n_act + i for i, q in enumerate(leaky)}
         self._batch = True
         try:
-            instrs = self._ops_to_instrs(schedule.ops, local, zz_pairs, schedule)
+            instrs = self._preparation(local) + self._ops_to_instrs(schedule.ops, local, zz_pairs, schedule)
         finally:
             self._batch = False
             self._flush_warnings()
@@ -488,6 +488,19 @@ class NoiseBuilder:
         if not d or duration_ns <= 0:
             return None
         return ch.dephase_rotate_superop(0.0, 2 * np.pi * d * duration_ns * 1e-9)
+
+    def _preparation(self, local) -> list:
+        """Residual excited population at the start: |0> -> (1 - e)|0><0| + e|1><1| (prep_excited_prob)."""
+        if not self.options.preparation_active:
+            return []
+        out = []
+        for q, i in local.items():
+            e = self.profile.qubit(q).prep_excited_prob
+            if e:
+                k0 = np.array([[np.sqrt(1 - e), 0], [0, 1]], dtype=complex)
+                k1 = np.array([[0, 0], [np.sqrt(e), 0]], dtype=complex)
+                out.append(Channel((i,), ch.kraus_superop([k0, k1]), "preparation"))
+        return out
 
     # ------------------------------------------------------------------ readout physics (noise.readout)
     def _backaction_map(self, qubit: int) -> np.ndarray | None:

@@ -37,6 +37,8 @@ class NoiseOptions:
         The depolarizing part that tops each gate up to its stated error.
     reset_error : bool
         The profile's reset error (``lindblad`` only; Aer has none).
+    preparation : bool
+        Residual excited population at the start (``prep_excited_prob``; ``lindblad`` only).
     readout_window : bool
         T1 during the readout window before discrimination (``readout_t1_window_ns``):
         that part of p(0|1) also relaxes the state (``lindblad`` only).
@@ -67,6 +69,7 @@ class NoiseOptions:
     decoherence: bool = True
     gate_error: bool = True
     reset_error: bool = True
+    preparation: bool = True
     readout_window: bool = True
     backaction: bool = True
     spectators: bool = True
@@ -94,6 +97,10 @@ class NoiseOptions:
     @property
     def readout_active(self) -> bool:
         return self.level != "ideal" and self.readout
+
+    @property
+    def preparation_active(self) -> bool:
+        return self.level == "lindblad" and self.preparation
 
     @property
     def readout_window_active(self) -> bool:

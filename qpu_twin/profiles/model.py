@@ -202,6 +202,9 @@ class Qubit(_Frozen):
     reset_error: float | None = Field(
         default=None, description="Probability that reset of |1> leaves the qubit in |1> (reset of |0> never fails).")
     reset_duration_ns: float | None = None
+    prep_excited_prob: float | None = Field(
+        default=None, description="Probability that the qubit starts a circuit in |1> instead of |0> (residual "
+        "thermal population after initialisation); None: a perfect |0>.")
     readout_t1_window_ns: float | None = Field(
         default=None,
         description="Effective time (ns) from the start of the readout until the state is discriminated: |1> "
@@ -664,6 +667,7 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
         if q.frequency_ghz is not None and q.frequency_ghz <= 0:
             problems.append(f"{where}: frequency_ghz={q.frequency_ghz!r} must be > 0")
         _check_prob(problems, where, "meas_excitation_prob", q.meas_excitation_prob)
+        _check_prob(problems, where, "prep_excited_prob", q.prep_excited_prob)
         _check_prob(problems, where, "meas_relaxation_prob", q.meas_relaxation_prob)
         _check_readout_window(problems, where, q)
         if q.t2_star_us is not None:
