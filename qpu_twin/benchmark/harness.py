@@ -43,7 +43,19 @@ ABLATIONS = {
     "twin_no_zz": {"level": "lindblad", "zz": False},
     "twin_no_readout": {"level": "lindblad", "readout": False},
     "ideal": "ideal",
+    # the physics of issue #14 (act only where the profile gives values, e.g. a fitted profile)
+    "twin_no_preparation": {"level": "lindblad", "preparation": False},
+    "twin_no_readout_window": {"level": "lindblad", "readout_window": False},
+    "twin_no_backaction": {"level": "lindblad", "backaction": False},
+    "twin_no_spectators": {"level": "lindblad", "spectators": False},
+    "twin_no_correlated_readout": {"level": "lindblad", "correlated_readout": False},
+    "twin_no_leakage": {"level": "lindblad", "leakage": False},
+    "twin_no_quasi_static": {"level": "lindblad", "quasi_static": False},
 }
+#: the default model list of ``qpu-twin bench`` (the published tables); the new-physics ablations are opt-in
+DEFAULT_MODELS = ("ideal", "aer", "twin_aer", "twin_lindblad", "twin_no_idle", "twin_no_zz", "twin_no_readout")
+NEW_PHYSICS_ABLATIONS = ("twin_no_preparation", "twin_no_readout_window", "twin_no_backaction", "twin_no_spectators",
+                         "twin_no_correlated_readout", "twin_no_leakage", "twin_no_quasi_static")
 
 
 @dataclass
@@ -67,9 +79,25 @@ class BenchmarkReport:
         return {"models": self.models, "circuits": self.circuits, "meta": self.meta}
 
 
+def _memoized(predict: Callable[[MeasuredCircuit], dict[str, float]]) -> Callable[[MeasuredCircuit], dict[str, float]]:
+    """Remember each circuit's prediction (deterministic models): reports and diagnostics reuse them."""
+    cache: dict[int, dict[str, float]] = {}
+
+    def wrapped(bc: MeasuredCircuit) -> dict[str, float]:
+        key = id(bc)
+        if key not in cache:
+            cache[key] = predict(bc)
+        return cache[key]
+
+    wrapped.cache = cache  # type: ignore[attr-defined]
+    return wrapped
+
+
 def twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
+    """The twin as a model: each circuit's own snapshot (or ``profile``), exact distribution, memoized."""
     twins: dict[str, Twin] = {}
 
+    @_memoized
     def predict(bc: MeasuredCircuit) -> dict[str, float]:
         key = "__given__" if profile is not None else (bc.snapshot or "__none__")
         if key not in twins:
@@ -104,6 +132,7 @@ def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
                     aer_noise_model_from_ibm_properties(*raw)
         return models[key]
 
+    @_memoized
     def predict(bc: MeasuredCircuit) -> dict[str, float]:
         nm = nm_for(bc.snapshot)
         if measures_only_at_end(bc.circuit):
@@ -119,7 +148,7 @@ def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
 
 def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000, seed: int = 1,
                    include: list[str] | None = None) -> list[Model]:
-    names = include or ["ideal", "aer", "twin_aer", "twin_lindblad", "twin_no_idle", "twin_no_zz", "twin_no_readout"]
+    names = include or list(DEFAULT_MODELS)
     out = []
     for n in names:
         if n == "aer":
@@ -261,6 +290,43 @@ def _report(ds, models, circuits, records, resamples) -> BenchmarkReport:
                             "source": ds.source})
 
 
+def _diagnostics_section(ds: HardwareDataset, models: list[Model], folder, plt) -> list[str]:
+    """Where the model is wrong (:mod:`.diagnostics`): tables and plots of the twin (and Aer) per family."""
+    from .diagnostics import diagnose
+
+    main = next((m for m in models if m.name == "twin_lindblad"), None)
+    if main is None:
+        return []
+    circuits = [c for c in ds.circuits if c.counts and c.circuit.num_clbits <= 12]
+    if not circuits:
+        return []
+    d = diagnose(circuits, main.predict, model=main.name)
+    others = [diagnose(circuits, m.predict, model=m.name) for m in models if m.name in ("aer_properties",
+                                                                                          "aer_backend")]
+    lines = ["## Where the twin is wrong", "",
+             "Measured vs predicted statistics per circuit family (job, with / without dynamical decoupling), "
+             "95 % intervals from a multinomial bootstrap of the counts; z = (measured - predicted) / bootstrap "
+             "standard error (`qpu_twin.benchmark.diagnostics`).", ""]
+    summary = d.summary()
+    from tabulate import tabulate
+
+    lines.append(tabulate([[k, f"{v['mean_abs_diff']:.4f}", f"{v['mean_diff']:+.4f}", f"{v['rms_z']:.1f}", v["n"]]
+                           for k, v in summary.items()],
+                          headers=["statistic", "mean |meas - pred|", "mean meas - pred", "RMS z", "n"],
+                          tablefmt="github"))
+    lines.append("")
+    for kind in ("detection", "marginal", "correlation"):
+        if not d.select(kind):
+            continue
+        fig = d.plot(kind, others=others)
+        fig.savefig(folder / f"diagnostics_{kind}.png", dpi=110)
+        plt.close(fig)
+        lines += [f"### {kind}", "", f"![{kind}](diagnostics_{kind}.png)", ""]
+        if kind != "correlation":
+            lines += [d.table(kind), ""]
+    return lines
+
+
 def _write_checkpoint(path, ident: dict, records: list) -> None:
     import json
 
@@ -345,10 +411,12 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
         fig.savefig(folder / f"example_{i}.png", dpi=110)
         plt.close(fig)
         ex_lines.append(f"![{bc.name}](example_{i}.png)")
+    diag_lines = _diagnostics_section(ds, models, folder, plt)
     md = [f"# Benchmark: {report.dataset}", "",
           f"Device {report.meta['device']}, {report.meta['circuits']} circuits with measured counts; "
           f"95 % intervals from {report.meta['resamples']} multinomial resamples of the measured counts.", "",
-          table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, ""]
+          table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, "",
+          *diag_lines]
     path = folder / "report.md"
     path.write_text("\n".join(md))
     return str(path)

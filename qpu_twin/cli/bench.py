@@ -22,8 +22,10 @@ def add_parser(sub) -> None:
                    help="dataset folder (dataset.json) or IBM job archive folder/file "
                    "(calibration_data/... are shipped)")
     p.add_argument("--profile", help="profile for the twin (default: the dataset's own calibration snapshots)")
-    p.add_argument("--models", help="comma-separated subset of: ideal,aer,twin_aer,twin_lindblad,twin_no_idle,"
-                   "twin_no_zz,twin_no_readout (default: all)")
+    p.add_argument("--models", help="comma-separated models: ideal,aer,twin_aer,twin_lindblad,twin_no_idle,"
+                   "twin_no_zz,twin_no_readout (the default set), the new-physics ablations twin_no_preparation,"
+                   "twin_no_readout_window,twin_no_backaction,twin_no_spectators,twin_no_correlated_readout,"
+                   "twin_no_leakage,twin_no_quasi_static, or 'all'")
     p.add_argument("--aer-shots", type=positive_int, default=20_000, help="shots for Aer when it cannot be exact")
     p.add_argument("--resamples", type=positive_int, default=200, help="bootstrap resamples for the intervals")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the bootstrap")
@@ -48,6 +50,10 @@ def cmd_bench(args) -> int:
     if profile is None and not ds.snapshots:
         raise ArgumentError(f"dataset {str(args.dataset)!r} carries no calibration snapshot: pass --profile NAME")
     include = [m.strip() for m in args.models.split(",")] if args.models else None
+    if include == ["all"]:
+        from ..benchmark.harness import DEFAULT_MODELS, NEW_PHYSICS_ABLATIONS
+
+        include = [*DEFAULT_MODELS, *NEW_PHYSICS_ABLATIONS]
     models = default_models(ds, profile=profile, aer_shots=args.aer_shots, include=include)
     checkpoint = args.checkpoint or Path(DEFAULT_CHECKPOINT)
     report = run_benchmark(ds, models, resamples=args.resamples, seed=args.seed, progress=not args.json,

@@ -28,6 +28,7 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from ..errors import DataError
+from ..paths import resolve_shipped
 from ..profiles.model import DeviceProfile
 from ..profiles.store import read_profile_file, save_profile
 from .records import MeasuredCircuit
@@ -83,8 +84,12 @@ def save_dataset(ds: HardwareDataset, folder) -> Path:
 
 
 def load_dataset(path) -> HardwareDataset:
-    """Load a dataset directory (own format or IBM job archive) or a single IBM job file."""
-    path = Path(path)
+    """Load a dataset directory (own format or IBM job archive) or a single IBM job file.
+
+    A relative ``calibration_data/...`` path that does not exist from the current folder is
+    found among the data shipped with qpu_twin.
+    """
+    path = resolve_shipped(path)
     if not path.exists():
         raise DataError(f"dataset {str(path)!r} does not exist")
     if path.is_dir() and (path / "dataset.json").is_file():
