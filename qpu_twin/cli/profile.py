@@ -8,7 +8,7 @@ import warnings
 from tabulate import tabulate
 
 from ..errors import ProfileError
-from ._base import existing_path, fmt, output_file, print_json
+from ._base import existing_path, fmt, print_json, profile_output_file
 
 
 def add_parser(sub) -> None:
@@ -34,7 +34,8 @@ def add_parser(sub) -> None:
     src.add_argument("--quantinuum", metavar="MACHINE", help="Quantinuum machine, e.g. H1-1 (needs --date)")
     p.add_argument("--date", help="spec-sheet date for --quantinuum (YYYY-MM-DD)")
     p.add_argument("--name", help="profile name (default: from the source)")
-    p.add_argument("-o", "--output", required=True, type=output_file, help="output file (.yaml, .yml or .json)")
+    p.add_argument("-o", "--output", required=True, type=profile_output_file,
+                   help="output file (.yaml, .yml or .json)")
     p.set_defaults(func=cmd_import)
     p = psub.add_parser("schema", help="print the JSON Schema of profile files")
     p.set_defaults(func=cmd_schema)
