@@ -297,7 +297,14 @@ class _Model:
             width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}[p.kind]
             a, b = max(lo, p.value - width), min(hi, p.value + width)
         res = minimize_scalar(neg, bounds=(a, b), method="bounded", options={"maxiter": evals, "xatol": 1e-3})
-        u = float(res.x)
+        u, fu = float(res.x), float(res.fun)
+        # Brent's bounded search never evaluates the ends of the interval and stops after `evals` steps, so an
+        # optimum on a bound is approached but not reached: when the search ends near an end, try the end itself
+        for edge in (a, b):
+            if abs(u - edge) < 0.05 * (b - a):
+                f_edge = float(neg(edge))
+                if f_edge <= fu:
+                    u, fu = edge, f_edge
         # curvature of the negative log posterior at the optimum -> standard error
         step = 0.05 if log_space else (b - a) * 0.01
         # second difference on three points inside [a, b] (shifted at a bound: the parameter space ends there)
