@@ -37,6 +37,19 @@ def circuits(n: int) -> list[QuantumCircuit]:
     return out
 
 
+def cx_circuits(n: int = 8) -> list[QuantumCircuit]:
+    """``x(0)`` then k = 1..n CX(0, 1), both qubits measured: they constrain the CX error."""
+    out = []
+    for k in range(1, n + 1):
+        qc = QuantumCircuit(2, 2)
+        qc.x(0)
+        for _ in range(k):
+            qc.cx(0, 1)
+        qc.measure([0, 1], [0, 1])
+        out.append(qc)
+    return out
+
+
 def measured(profile, qcs, *, shots: int, seed: int, names=None) -> list[MeasuredCircuit]:
     """The circuits with counts sampled (seeded) from the twin of ``profile``."""
     with warnings.catch_warnings():

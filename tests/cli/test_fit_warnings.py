@@ -46,20 +46,6 @@ def _basis_circuits():
     return _synthetic.circuits(48)[::3]  # 16 basis-state circuits: every 3-bit state twice
 
 
-def _cx_circuits():
-    from qiskit import QuantumCircuit
-
-    out = []
-    for k in range(1, 9):
-        qc = QuantumCircuit(2, 2)
-        qc.x(0)
-        for _ in range(k):
-            qc.cx(0, 1)
-        qc.measure([0, 1], [0, 1])
-        out.append(qc)
-    return out
-
-
 def _fit_json(folder, capsys, *extra, kinds="p10,p01"):
     capsys.readouterr()
     code = main(["fit", str(folder), "--kinds", kinds, "--sweeps", "1", "--json",
@@ -88,7 +74,7 @@ def representative(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def beyond_bound(tmp_path_factory):
-    data = _synthetic.measured(BEYOND, _cx_circuits(), shots=SHOTS, seed=4)
+    data = _synthetic.measured(BEYOND, _synthetic.cx_circuits(), shots=SHOTS, seed=4)
     return _synthetic.dataset(tmp_path_factory.mktemp("beyond") / "ds", data)
 
 

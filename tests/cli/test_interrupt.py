@@ -27,6 +27,7 @@ import pytest
 
 from qpu_twin import load_profile
 from qpu_twin.cli import main
+from qpu_twin.fit import FitParameter, profile_with
 
 from . import _synthetic
 
@@ -59,11 +60,11 @@ def _progress(path: Path, key: str) -> int:
     return len(data["records"]) if key == "records" else int(data["done"])
 
 
-def _interrupt(argv, cwd, checkpoint: Path, key: str, *, timeout_s: float = 600):
-    """Run ``argv``; SIGINT as soon as its checkpoint shows progress; returns (returncode, stdout, stderr)."""
+def _interrupt(argv, cwd, checkpoint: Path, key: str, *, after: int = 1, timeout_s: float = 1200):
+    """Run ``argv``; SIGINT once its checkpoint shows ``after`` finished units; (returncode, stdout, stderr)."""
     proc = _start(argv, cwd)
     t0 = time.monotonic()
-    while _progress(checkpoint, key) < 1:
+    while _progress(checkpoint, key) < after:
         if proc.poll() is not None:
             out, err = proc.communicate()
             pytest.fail(f"finished (status {proc.returncode}) before any checkpoint progress:\n{err}")
@@ -76,7 +77,7 @@ def _interrupt(argv, cwd, checkpoint: Path, key: str, *, timeout_s: float = 600)
     return proc.returncode, out, err
 
 
-def _resume(argv, cwd, *, timeout_s: float = 900):
+def _resume(argv, cwd, *, timeout_s: float = 3600):
     r = subprocess.run([sys.executable, "-m", "qpu_twin", *argv, "--resume"], cwd=cwd, capture_output=True,
                        text=True, timeout=timeout_s, env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert r.returncode == 0, r.stderr
@@ -131,13 +132,13 @@ def _bench_case(dataset, argv_opts, total, tmp_path, capsys, monkeypatch):
     assert list(ref.iterdir()) == []  # the uninterrupted run deleted its checkpoint too
 
 
-def _fit_case(dataset, argv_opts, tmp_path, capsys, monkeypatch):
+def _fit_case(dataset, argv_opts, tmp_path, capsys, monkeypatch, *, after: int = 1):
     work, ref = tmp_path / "work", tmp_path / "ref"
     work.mkdir()
     ref.mkdir()
     ck = work / "fit.checkpoint.json"
     argv = ["fit", str(dataset), *argv_opts, "--json", "--checkpoint", str(ck)]
-    code, out, err = _interrupt([*argv, "-o", str(work / "fitted.yaml")], work, ck, "done")
+    code, out, err = _interrupt([*argv, "-o", str(work / "fitted.yaml")], work, ck, "done", after=after)
     stopped = re.search(r"fit stopped after (\d+) of (\d+) steps", err)
     assert stopped, err  # interrupted during the fit itself (not after it)
     done = _check_interrupted(code, out, err, ck, int(stopped.group(2)), "done")
@@ -169,9 +170,25 @@ def test_bench_interrupt_and_resume_ibm_data(tmp_path, capsys, monkeypatch):
 
 @pytest.mark.slow
 def test_fit_interrupt_and_resume_ibm_data(tmp_path, capsys, monkeypatch):
-    """Readout and gate errors on 8 real circuits: resuming in the middle of the quantum-parameter steps."""
-    _fit_case(REPO / RC, ["--max-circuits", "8", "--kinds", "p10,p01,gate_error", "--sweeps", "1"], tmp_path,
-              capsys, monkeypatch)
+    """The readout fit of 3 real training circuits (6 steps), interrupted after the first."""
+    _fit_case(REPO / RC, ["--max-circuits", "6", "--kinds", "p10,p01", "--sweeps", "5"], tmp_path, capsys,
+              monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def synthetic_cx(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("interrupt_cx") / "syn"
+    qcs = _synthetic.cx_circuits(6) + _synthetic.circuits(18)[::3]
+    truth = profile_with(load_profile("line5"), [FitParameter("gate_error", ("cx", (0, 1)), 0.03)])
+    return _synthetic.dataset(folder, _synthetic.measured(truth, qcs, shots=2000, seed=5))
+
+
+@pytest.mark.slow
+def test_fit_interrupt_after_a_quantum_step_and_resume(synthetic_cx, tmp_path, capsys, monkeypatch):
+    """Interrupted after a gate-error step moved the profile: the resumed fit rebuilds its twin from the
+    checkpoint (the uninterrupted one derives it step by step) and must still agree bit for bit."""
+    _fit_case(synthetic_cx, ["--kinds", "p10,p01,gate_error", "--sweeps", "3"], tmp_path, capsys, monkeypatch,
+              after=2)
 
 
 def test_resume_needs_the_same_run(synthetic, tmp_path, capsys, monkeypatch):
