@@ -11,6 +11,9 @@ from .errors import CompileError
 from .profiles.store import load_profile
 from .profiles.model import DeviceProfile
 
+#: Largest circuit width the circuit builders accept (wider than any device a twin can simulate).
+MAX_CIRCUIT_QUBITS = 10_000
+
 
 def ghz(n: int, *, measure: bool = True, name: str | None = None) -> QuantumCircuit:
     """The logical GHZ chain H(0), CX(i, i+1); measured into n bits unless ``measure=False``."""

@@ -216,7 +216,9 @@ def check_bool(name: str, value, *, allow_none: bool = False) -> bool | None:
     """``value`` as a ``bool`` (Python or numpy bools only: ``"no"`` or ``1`` are refused), or :class:`ArgumentError`."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise ArgumentError(f"{name}={short_repr(value)}: must be True or False" + (" or None" if allow_none else ""))
 
