@@ -22,6 +22,14 @@ class                  also a                   raised for
 ``Interrupted``        ``KeyboardInterrupt``    Ctrl-C in a long run after its checkpoint
                                                 was written (``checkpoint`` attribute)
 =====================  =======================  ============================================
+
+Public functions validate their arguments on entry with the ``check_*`` helpers
+below (``check_int``, ``check_real``, ``check_bool``, ``check_str``,
+``check_choice`` (with a did-you-mean for near misses), ``check_path``,
+``check_instance``, ``check_sequence``, ``check_qubits``, ``check_finite_mapping``,
+``check_real_array``, ``check_kwargs``); their messages read
+``f"{name}={short_repr(value)}: must be ..."``. ``tests/test_public_api.py`` walks
+the public API with wrong arguments and checks each one.
 """
 
 from __future__ import annotations
@@ -191,7 +199,10 @@ def did_you_mean(value, choices) -> str:
     """``" (did you mean 'x'?)"`` for the closest of ``choices`` to ``value``, or ``""``."""
     import difflib
 
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    text, names = str(value), [str(c) for c in choices]
+    close = difflib.get_close_matches(text, names, n=1)
+    if not close and len(text) >= 2:  # a prefix or a different case: "t1" -> "t1_us", "Tree" -> "tree"
+        close = [c for c in names if c.lower().startswith(text.lower()) or text.lower() == c.lower()][:1]
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -267,7 +278,7 @@ def check_sequence(name: str, value, *, of=None, what: str | None = None, allow_
     if of is not None:
         for i, item in enumerate(items):
             if not isinstance(item, of):
-                kinds = what or " or ".join(c.__name__ for c in (of if isinstance(of, tuple) else (of,)))
+                kinds = " or ".join(c.__name__ for c in (of if isinstance(of, tuple) else (of,)))
                 raise ArgumentError(f"{name}[{i}]={short_repr(item)}: must be a {kinds}, got {type(item).__name__}")
     return items
 

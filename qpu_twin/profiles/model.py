@@ -47,26 +47,41 @@ SCHEMA_VERSION = 1
 def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> ProfileError:
     """Turn a pydantic ValidationError into a ProfileError naming field and value."""
     prefix = _entry_label(cls, data)
+    errors = exc.errors()
+    if len(errors) == 1 and isinstance((errors[0].get("ctx") or {}).get("error"), ProfileError):
+        # one of our validators raised it (pydantic wraps it: ProfileError is a ValueError); keep its
+        # problems, prefixed with where it happened
+        inner = errors[0]["ctx"]["error"]
+        loc = errors[0].get("loc", ())
+        head = prefix + (f"{_where(loc, data)}: " if loc else "")
+        if not head or str(inner).startswith(head):
+            return inner
+        return ProfileError(head + str(inner), [head + p for p in inner.problems])
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = err.get("loc", ())
-        where = []
-        i = 0
-        while i < len(loc):
-            part = loc[i]
-            if part in ("qubits", "gates") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-                entry = _get(data, part, loc[i + 1])
-                kind = Qubit if part == "qubits" else Gate
-                where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
-                i += 2
-                continue
-            where.append(str(part))
-            i += 1
-        field = ".".join(where) if where else cls.__name__
+        field = _where(loc, data) if loc else cls.__name__
         problems.append(f"{prefix}{field}={_short(err.get('input'))}: {err.get('msg', 'invalid')}")
     if len(problems) == 1:
         return ProfileError(problems[0], problems)
     return ProfileError(f"{prefix}invalid {cls.__name__} ({len(problems)} problems):\n  " + "\n  ".join(problems), problems)
+
+
+def _where(loc: tuple, data: Any) -> str:
+    """``qubit 3.t1_us`` / ``gate cx(0, 1).error`` / ``crosstalk.zz.0`` for a pydantic error location."""
+    where = []
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if part in ("qubits", "gates") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            entry = _get(data, part, loc[i + 1])
+            kind = Qubit if part == "qubits" else Gate
+            where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
+            i += 2
+            continue
+        where.append(str(part))
+        i += 1
+    return ".".join(where)
 
 
 def _get(data: Any, part: str, idx: int) -> Any:
@@ -403,7 +418,9 @@ class DeviceProfile(_Frozen):
         qubits = list(check_qubits("qubits", qubits, allow_empty=False))
         check_str("name", name, allow_none=True)
         for q in qubits:
-            self.qubit(q)
+            if q >= self.num_qubits:
+                raise ProfileError(f"device {self.name!r}: restrict(qubits={qubits}): no qubit {q} "
+                                   f"(num_qubits={self.num_qubits})")
         new = {q: i for i, q in enumerate(qubits)}
         d = self.to_dict()
         d["name"] = name or f"{self.name}[{','.join(map(str, qubits))}]"
