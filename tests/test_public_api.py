@@ -241,6 +241,15 @@ class Ctx:
         return cal_exp.ExperimentData("T1", (0,), [1.0, 50.0, 100.0, 200.0], [95, 60, 35, 12], [100, 100, 100, 100])
 
     @cached_property
+    def zz_data(self):
+        x = np.linspace(0.0, 10.0, 21)
+        p0 = 0.5 - 0.45 * np.cos(2 * np.pi * 0.30 * x)
+        p1 = 0.5 - 0.45 * np.cos(2 * np.pi * 0.25 * x)
+        k = np.round(np.concatenate([p0, p1]) * 400)
+        return cal_exp.ExperimentData("ZZ", (0, 1), np.concatenate([x, x]), k, np.full(k.size, 400.0),
+                                      np.repeat([0, 1], x.size), {"detuning_mhz": 0.3})
+
+    @cached_property
     def cal_result(self):
         return cal_exp.CalibrationResult("T1", (0,), "t1_us", 90.0, 5.0, "us")
 
@@ -251,6 +260,21 @@ class Ctx:
     @cached_property
     def aer_nm(self):
         return qpu_twin.to_aer_noise_model(self.profile)
+
+
+@pytest.fixture(autouse=True)
+def _time_limit():
+    """A wrong value that is not refused must not hang the walk (e.g. 2**(10**30)): fail after 120 s."""
+    import signal
+
+    def stop(signum, frame):
+        raise TimeoutError("the call ran for 120 s: the wrong value was not refused up front")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
 
 
 @pytest.fixture(scope="module")
@@ -441,7 +465,7 @@ API: list[Entry] = [
           {"data": [Bad(3, ProfileError), Bad([1, 2], ProfileError)], "source": [Bad(3), Bad(None)]}),
     Entry("DeviceProfile.from_qiskit_backend", DeviceProfile.from_qiskit_backend,
           fn(DeviceProfile.from_qiskit_backend), lambda c: {"backend": c.backend}, {
-              "backend": [Bad(3), Bad(None), Bad("ibm_hanoi")],
+              "backend": [Bad(3, ProfileError), Bad(None, ProfileError), Bad("ibm_hanoi", ProfileError)],
               "**kwargs": [Bad({"nmae": "x"}, shows=("nmae",), names=("nmae",), hint="did you mean")],
           }),
     Entry("DeviceProfile.from_ibm_properties", DeviceProfile.from_ibm_properties,
@@ -459,6 +483,14 @@ API: list[Entry] = [
           }),
     # pydantic records: pydantic checks every field's type, the profile validator its range
     # (tests/profiles/test_validation.py); a few spot checks per model that the errors name the field
+    Entry("DeviceProfile", DeviceProfile, lambda c, kw: DeviceProfile(**{**c.profile.to_dict(), **kw}), good(), {
+        "name": [Bad(3, ProfileError), Bad("", ProfileError, shows=("''",))],
+        "num_qubits": [Bad("x", ProfileError), Bad(0, ProfileError), Bad(6, ProfileError, shows=("6",))],
+        "timestamp": [Bad("notadate", ProfileError), Bad("2024-01-01T00:00:00", ProfileError, shows=("2024",))],
+        "qubits": [Bad(3, ProfileError)],
+        "dt_ns": [Bad(-1.0, ProfileError), Bad(NAN, ProfileError, shows=("nan",))],
+        "technology": [Bad("superconductor", ProfileError)],
+    }, exempt={"**data": "pydantic: every field is type-checked; see tests/profiles/test_validation.py"}),
     Entry("Qubit", qpu_twin.Qubit, fn(qpu_twin.Qubit), good(index=0), {
         "index": [Bad("a", ProfileError), Bad(None, ProfileError), Bad(2.5, ProfileError)],
         "t1_us": [Bad("x", ProfileError), Bad(NAN, ProfileError)],
@@ -470,7 +502,7 @@ API: list[Entry] = [
         "error": [Bad("x", ProfileError), Bad(INF, ProfileError)],
     }, exempt={"**data": "pydantic: every field is type-checked; see tests/profiles/test_validation.py"}),
     Entry("ZZCoupling", profiles.ZZCoupling, fn(profiles.ZZCoupling), good(qubits=(0, 1), zz_khz=1.0), {
-        "qubits": [Bad((0,), ProfileError, shows=("(0,)",)), Bad("ab", ProfileError)],
+        "qubits": [Bad((0,), ProfileError), Bad("ab", ProfileError)],
         "zz_khz": [Bad("x", ProfileError), Bad(NAN, ProfileError), Bad(None, ProfileError)],
     }, exempt={"**data": "pydantic: every field is type-checked"}),
     Entry("MeasurementCrosstalk", profiles.MeasurementCrosstalk, fn(profiles.MeasurementCrosstalk), good(error=0.01), {
@@ -636,7 +668,8 @@ API: list[Entry] = [
               "aer_shots": INT(1, MAX_SHOTS),
               "seed": SEED(),
               "include": [Bad("ideal"), Bad(3), Bad([3], shows=("3",)),
-                          Bad(["twin_lindbald"], BenchmarkError, hint="did you mean", names=("model",))],
+                          Bad(["twin_lindbald"], BenchmarkError, shows=("'twin_lindbald'",), hint="did you mean",
+                              names=("model",))],
           }, names={"ds": ("ds", "dataset")}),
     Entry("run_benchmark", benchmark.run_benchmark, fn(benchmark.run_benchmark),
           lambda c: {"ds": c.ds, "include": ["ideal"], "resamples": 5}, {
@@ -672,14 +705,15 @@ API: list[Entry] = [
           lambda c: {"profile": c.profile, "circuits": c.mcs}, {
               "profile": [Bad(3), Bad(None), Bad("line55", ProfileError)],
               "circuits": [Bad(3), Bad(None), Bad([QuantumCircuit(1)], shows=("QuantumCircuit",))],
-              "kinds": [Bad("p10"), Bad(3), Bad(["p1"], FitError, hint="did you mean", names=("kind",)), Bad([3])],
+              "kinds": [Bad("p10"), Bad(3), Bad(["p1"], FitError, shows=("'p1'",), hint="did you mean", names=("kind",)),
+                        Bad([3], shows=("=3",))],
           }),
     Entry("fit_twin", fit.fit_twin, fn(fit.fit_twin), lambda c: {"profile": c.profile, "circuits": c.mcs, "sweeps": 0}, {
         "profile": [Bad(3), Bad(None), Bad("line55", ProfileError)],
         "circuits": [Bad(3), Bad(None), Bad([QuantumCircuit(1)], shows=("QuantumCircuit",)),
                      Bad([], FitError, shows=("no circuit",), names=("circuit",))],
         "parameters": [Bad("x"), Bad(3), Bad([3], shows=("3",))],
-        "kinds": [Bad("p10"), Bad(["p1"], FitError, hint="did you mean", names=("kind",))],
+        "kinds": [Bad("p10"), Bad(["p1"], FitError, shows=("'p1'",), hint="did you mean", names=("kind",))],
         "noise": NOISE,
         "sweeps": INT(0, 1000),
         "evals": INT(1),
@@ -757,7 +791,7 @@ API: list[Entry] = [
               "qubits": [Bad("ab"), Bad(None), Bad([-1])],
               "x": [Bad("abc"), Bad(None), Bad([1.0, NAN], shows=("nan",)), Bad([1.0], CalibrationError, shows=("(1,)",))],
               "k": [Bad("ab"), Bad([5, 11], CalibrationError, shows=("11",)), Bad([-1, 3], CalibrationError, shows=("-1",))],
-              "n": [Bad("ab"), Bad([10, 0], CalibrationError, shows=("0",))],
+              "n": [Bad("ab"), Bad([10, -1], CalibrationError, shows=("-1",))],
               "series": [Bad("ab"), Bad([0, 1, 2], CalibrationError, shows=("(3,)",))],
               "meta": [Bad("x"), Bad(None)],
               "source": [Bad(3), Bad(None)],
@@ -775,7 +809,7 @@ API: list[Entry] = [
     Entry("ReadoutExperiment", calibration.ReadoutExperiment, fn(calibration.ReadoutExperiment), good(qubit=0),
           {"qubit": QUBIT()}),
     Entry("RBExperiment", calibration.RBExperiment, fn(calibration.RBExperiment), good(qubits=[0], lengths=[1, 5]), {
-        "qubits": [Bad("ab"), Bad(None), Bad([0, 0]), Bad([0.5]), Bad([0, 1, 2], shows=("[0, 1, 2]", "3"))],
+        "qubits": [Bad("ab"), Bad(None), Bad([0, 0]), Bad([0.5]), Bad([0, 1, 2], CalibrationError, shows=("3 qubits",))],
         "lengths": [Bad("a"), Bad(None), Bad(3), Bad([]), Bad([-1], shows=("-1",)), Bad([2.5], shows=("2.5",)),
                     Bad([True], shows=("True",))],
         "num_samples": INT(1, 10**6),
@@ -794,16 +828,14 @@ API: list[Entry] = [
         "seed": SEED(),
     }),
     *[Entry(f"{cls.__name__}.analyse", cls.analyse, (lambda cls: lambda c, kw: cls.analyse(**kw))(cls),
-            lambda c: {"data": c.t1_data}, {
+            (lambda cls: lambda c: {"data": c.zz_data if cls is calibration.ZZExperiment else c.t1_data})(cls), {
                 "data": [Bad(3), Bad(None), Bad({})],
-                **({"**kw": [Bad({"bootstap": 5}, shows=("bootstap",), names=("bootstap",), hint="did you mean")]}
-                   if cls is not calibration.ReadoutExperiment else {}),
+                "**kw": [Bad({"bootstrap": 5}, shows=("bootstrap",), names=("bootstrap",))]
+                if cls is calibration.ReadoutExperiment else
+                [Bad({"bootstap": 5}, shows=("bootstap",), names=("bootstap",), hint="did you mean"),
+                 Bad({"p0": [1.0]}, shows=("p0",), names=("p0",))],
             }) for cls in (calibration.T1Experiment, calibration.RamseyExperiment, calibration.HahnEchoExperiment,
                            calibration.ReadoutExperiment, calibration.ZZExperiment)],
-    Entry("ReadoutExperiment.analyse[kw]", calibration.ReadoutExperiment.analyse,
-          lambda c, kw: calibration.ReadoutExperiment.analyse(**kw), lambda c: {"data": c.t1_data}, {
-              "**kw": [Bad({"bootstrap": 5}, shows=("bootstrap",), names=("bootstrap",))],
-          }),
     Entry("RBExperiment.analyse", calibration.RBExperiment.analyse,
           lambda c, kw: calibration.RBExperiment.analyse(**kw), lambda c: {"data": c.t1_data}, {
               "data": [Bad(3), Bad(None)],
@@ -835,7 +867,7 @@ API: list[Entry] = [
         "profile": PROFILE(),
         "name": [Bad(3), Bad(None), Bad("cxx", ProfileError, hint="did you mean")],
         "qubits": [Bad("ab"), Bad(3), Bad(None), Bad([0, 9], shows=("9",)), Bad([0, 3], ProfileError, shows=("(0, 3)",))],
-    }) for f in ("aer_gate_error", "aer_gate_superop")],
+    }, names={"name": ("name", "gate")}) for f in ("aer_gate_error", "aer_gate_superop")],
     Entry("aer_noise_model_from_ibm_properties", interop_aer.aer_noise_model_from_ibm_properties,
           fn(interop_aer.aer_noise_model_from_ibm_properties), lambda c: {"properties": _ibm_props()}, {
               "properties": [Bad(3), Bad(None), Bad("x"), Bad({}, DataError, shows=("properties",))],
@@ -870,6 +902,7 @@ EXEMPT = {
     "qpu_twin.profiles.GATE_SPECS": "a constant table",
     "qpu_twin.profiles.edit.KINDS": "a constant table",
     "qpu_twin.calibration.EXPERIMENTS": "a constant table",
+    "qpu_twin.circuit_library.MAX_CIRCUIT_QUBITS": "a constant",
     # the exception and warning classes themselves
     **{f"qpu_twin.{n}": "an exception or warning class" for n in (
         "ArgumentError", "BenchmarkError", "CalibrationError", "CostWarning", "DataError", "FitError", "Interrupted",
