@@ -23,6 +23,7 @@ circuits with the bootstrap interval of the mean, and the run time.
 
 from __future__ import annotations
 
+import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -130,8 +131,8 @@ def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000
     check_instance("ds", ds, HardwareDataset)
     profile = None if profile is None else load_profile(profile)
     aer_shots = check_int("aer_shots", aer_shots, minimum=1, maximum=10**15)
-    ss = seed_sequence(seed)  # validated; Aer takes an integer seed
-    if not isinstance(seed, int):
+    ss = seed_sequence(seed)  # validated; Aer takes an integer seed below 2**63
+    if not isinstance(seed, numbers.Integral) or seed >= 2**63:
         seed = derived_int_seed(ss)
     if include is not None:
         include = check_sequence("include", include, of=str, what="model names")

@@ -76,7 +76,8 @@ class ExperimentData:
                 raise CalibrationError(f"{self.experiment}: point {i}: k={k!r}, n={n!r}: need 0 <= k <= n "
                                        "(successes out of shots)")
         if self.series is not None:
-            object.__setattr__(self, "series", check_real_array("series", self.series))
+            check_real_array("series", self.series)  # numeric labels (kept with their own dtype)
+            object.__setattr__(self, "series", np.asarray(self.series))
             if self.series.shape != self.x.shape:
                 raise CalibrationError(f"{self.experiment}: series has shape {self.series.shape} but x has "
                                        f"{self.x.shape}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister

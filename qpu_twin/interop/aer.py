@@ -15,6 +15,7 @@ import warnings
 from ..compile.target import cached_target
 from ..errors import ArgumentError, DataError, check_instance
 from ..noise.aer_level import _check_gate_args, aer_gate_superop  # noqa: F401 - re-exported (the builder's Aer-level maps)
+from ..profiles.gates import NON_GATE_INSTRUCTIONS
 from ..profiles.model import DeviceProfile
 
 __all__ = ["aer_exact_distribution", "aer_gate_error", "aer_gate_errors", "aer_gate_superop",
@@ -84,7 +85,7 @@ def aer_gate_error(profile: DeviceProfile, name: str, qubits: tuple[int, ...]):
     :func:`aer_gate_errors` (which builds the whole table: seconds on a
     127-qubit device); falls back to the table if those routines move.
     """
-    profile, qubits = _check_gate_args(profile, name, qubits)
+    profile, qubits = _check_gate_args(profile, name, qubits, non_gates=NON_GATE_INSTRUCTIONS)
     key = (profile.fingerprint, name, qubits)
     if key in _SINGLE:
         return _SINGLE[key]

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..compile.target import cached_target
 from ..errors import check_qubits, check_str
+from ..profiles.gates import NON_GATE_INSTRUCTIONS
 from ..profiles.model import DeviceProfile
 from . import channels as ch
 
@@ -38,7 +39,7 @@ def aer_gate_superop(profile: DeviceProfile, name: str, qubits: tuple[int, ...])
     error exceeds the relaxation infidelity. ``tests/noise/test_aer_level.py``
     checks it against Aer's own ``QuantumError`` for every gate of several devices.
     """
-    profile, qubits = _check_gate_args(profile, name, qubits, non_gates=("reset", "measure"))
+    profile, qubits = _check_gate_args(profile, name, qubits, non_gates=NON_GATE_INSTRUCTIONS)
     target = cached_target(profile)
     if name not in target.operation_names:
         return None
