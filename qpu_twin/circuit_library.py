@@ -7,13 +7,23 @@ from collections import deque
 import numpy as np
 from qiskit import QuantumCircuit
 
-from .errors import CompileError
+from .errors import CompileError, check_bool, check_choice, check_int, check_str
 from .profiles.store import load_profile
 from .profiles.model import DeviceProfile
+
+__all__ = ["MAX_CIRCUIT_QUBITS", "ghz", "ghz_on_device", "hardware_efficient", "live_graph"]
+
+#: Largest circuit width the circuit builders accept (wider than any device a twin can simulate).
+MAX_CIRCUIT_QUBITS = 10_000
+#: Largest number of layers :func:`hardware_efficient` builds.
+MAX_LAYERS = 10**6
 
 
 def ghz(n: int, *, measure: bool = True, name: str | None = None) -> QuantumCircuit:
     """The logical GHZ chain H(0), CX(i, i+1); measured into n bits unless ``measure=False``."""
+    n = check_int("n", n, minimum=1, maximum=MAX_CIRCUIT_QUBITS)
+    check_bool("measure", measure)
+    check_str("name", name, allow_none=True)
     qc = QuantumCircuit(n, n if measure else 0, name=name or f"ghz{n}")
     qc.h(0)
     for i in range(n - 1):
@@ -25,6 +35,7 @@ def ghz(n: int, *, measure: bool = True, name: str | None = None) -> QuantumCirc
 
 def live_graph(profile: DeviceProfile) -> dict[int, set[int]]:
     """Undirected graph of operational qubits joined by operational two-qubit gates."""
+    profile = load_profile(profile)
     adj: dict[int, set[int]] = {q.index: set() for q in profile.qubits if q.operational}
     for g in profile.gates:
         if len(g.qubits) == 2 and g.operational:
@@ -44,7 +55,12 @@ def ghz_on_device(profile: DeviceProfile | str, n: int, *, root: int | None = No
     holds the k-th qubit added to the tree (bit 0 = the root).
     """
     prof = load_profile(profile)
+    n = check_int("n", n, minimum=1)
+    root = check_int("root", root, minimum=0, maximum=prof.num_qubits - 1, allow_none=True)
+    check_bool("measure", measure)
     adj = live_graph(prof)
+    if root is not None and root not in adj:
+        raise CompileError(f"root={root}: qubit {root} is not operational on {prof.name}")
     if root is None:  # the most central live qubit: smallest eccentricity
         best = None
         for r in sorted(adj):
@@ -54,7 +70,7 @@ def ghz_on_device(profile: DeviceProfile | str, n: int, *, root: int | None = No
                 if best is None or ecc < best[0]:
                     best = (ecc, r)
         if best is None:
-            raise CompileError(f"{prof.name}: no connected set of {n} operational qubits")
+            raise CompileError(f"n={n}: {prof.name} has no connected set of {n} operational qubits")
         root = best[1]
     order, parent = [root], {root: None}
     queue = deque([root])
@@ -66,7 +82,8 @@ def ghz_on_device(profile: DeviceProfile | str, n: int, *, root: int | None = No
                 order.append(nb)
                 queue.append(nb)
     if len(order) < n:
-        raise CompileError(f"{prof.name}: only {len(order)} connected operational qubits from root {root}, need {n}")
+        raise CompileError(f"n={n}: {prof.name} has only {len(order)} connected operational qubits from root {root}, "
+                           f"need {n}")
     qc = QuantumCircuit(prof.num_qubits, n if measure else 0, name=f"ghz{n}_{prof.name}")
     qc.h(root)
     for q in order[1:]:
@@ -87,9 +104,14 @@ def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int =
     ``"all"`` uses every live edge, grouped into conflict-free rounds (a 2D
     entangling layer: much harder for tensor networks).
     """
+    from .seeding import check_seed
+
     prof = load_profile(profile)
+    layers = check_int("layers", layers, minimum=0, maximum=MAX_LAYERS)
+    check_bool("measure", measure)
+    check_choice("entanglement", entanglement, ("tree", "all"))
     adj = live_graph(prof)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     # the largest connected component
     comps, seen = [], set()
     for q in sorted(adj):

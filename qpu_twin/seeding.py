@@ -35,6 +35,17 @@ def seed_sequence(seed, *, name: str = "seed") -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed))
 
 
+def check_seed(seed, *, name: str = "seed"):
+    """Validate ``seed`` like :func:`seed_sequence` without converting it (a Generator is not drawn from).
+
+    Returns ``seed`` unchanged, for functions that pass it on to ``numpy.random.default_rng``.
+    """
+    if seed is None or isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
+        return seed
+    seed_sequence(seed, name=name)
+    return seed
+
+
 def derived_int_seed(ss: np.random.SeedSequence, bits: int = 31) -> int:
     """A deterministic integer seed (e.g. for Qiskit's transpiler) drawn from ``ss``."""
     return int(ss.generate_state(1)[0] % (2**bits))

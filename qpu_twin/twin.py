@@ -23,7 +23,8 @@ from .compile.schedule import Schedule, schedule_circuit
 from .engines import engine_names, get_engine
 from .engines.base import EngineOutput
 from .engines.sampling import sample_output
-from .errors import ArgumentError, EngineError, check_int, check_real, short_repr
+from .errors import (ArgumentError, EngineError, check_bool, check_choice, check_int, check_kwargs, check_qubits,
+                     check_real, short_repr)
 from .noise import channels as ch
 from .noise.builder import NoiseBuilder
 from .noise.leakage import leaky_qubits
@@ -90,9 +91,14 @@ class Result:
         """
         return float(self.truncation_error) + float(self.averaging_error)
 
+    def _clbits(self, clbits) -> tuple[int, ...]:
+        width = len(next(iter(self.probabilities))) if self.probabilities else None
+        return check_qubits("clbits", clbits, num_qubits=width, what="clbit")
+
     def marginal(self, clbits: Sequence[int]) -> dict[str, float]:
         """Distribution of the listed classical bits; ``clbits[0]`` is the rightmost character
         (as in Qiskit's ``marginal_distribution``)."""
+        clbits = self._clbits(clbits)
         out: dict[str, float] = {}
         for key, p in self.probabilities.items():
             k = "".join(key[len(key) - 1 - c] for c in reversed(clbits))
@@ -101,6 +107,7 @@ class Result:
 
     def expectation_z(self, clbits: Sequence[int]) -> float:
         """<Z...Z> over the listed classical bits: sum of p * (-1)^(parity)."""
+        clbits = self._clbits(clbits)
         total = 0.0
         for key, p in self.probabilities.items():
             parity = sum(key[len(key) - 1 - c] == "1" for c in clbits) % 2
@@ -150,12 +157,8 @@ class Twin:
     ):
         self.profile = load_profile(profile)
         self.noise = NoiseOptions.coerce(noise)
-        if engine != "auto" and engine not in engine_names():
-            get_engine(engine)  # raises with the registered names and a suggestion
-        self.engine = engine
-        if scheduling not in ("alap", "asap"):
-            raise ArgumentError(f"scheduling={short_repr(scheduling)}: use 'alap' or 'asap'")
-        self.scheduling = scheduling
+        self.engine = check_choice("engine", engine, ["auto", *engine_names()])
+        self.scheduling = check_choice("scheduling", scheduling, ["alap", "asap"])
         self.optimization_level = check_int("optimization_level", optimization_level, minimum=0, maximum=3,
                                             allow_none=True)
         self.max_memory_bytes = check_int("max_memory_bytes", max_memory_bytes, minimum=1, allow_none=True)
@@ -177,18 +180,25 @@ class Twin:
             from .engines.base import _ENGINES
 
             known = set(getattr(_ENGINES[engine], "option_names", ()))
-        bad = sorted(set(options) - known)
+        bad = sorted(set(options) - known, key=str)
         if bad:
             import difflib
 
-            hints = [f"{b!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(b, known, n=1)) else repr(b)
-                     for b in bad]
+            hints = [f"{b!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(str(b), known, n=1))
+                     else repr(b) for b in bad]
             raise ArgumentError(f"engine_options: unknown option(s) {', '.join(hints)} for engine={engine!r} "
                                 f"(known: {', '.join(sorted(known)) or 'none'})")
+        # the values too, now rather than at the first run (EngineError naming the option)
+        if engine == "auto":
+            if "tensor_network" in engine_names():
+                get_engine("tensor_network", **options)
+        else:
+            get_engine(engine, **options)
 
     @classmethod
     def as_of(cls, device: str, date, **kwargs) -> "Twin":
         """A twin of ``device`` as calibrated on ``date`` (latest dated profile not after it)."""
+        check_kwargs("Twin.as_of", kwargs, [k for k in _init_params() if k != "profile"])
         return cls(profile_as_of(device, date), **kwargs)
 
     def with_profile(self, profile: DeviceProfile) -> "Twin":
@@ -245,16 +255,13 @@ class Twin:
             Qiskit ``SuperOp`` / ``Kraus`` / ``Choi`` objects, or the raw
             row-major superoperator (the engine's convention).
         """
-        if form not in ("superop", "kraus", "choi", "matrix"):
-            raise ArgumentError(f"form={short_repr(form)}: use 'superop', 'kraus', 'choi' or 'matrix'")
+        check_choice("form", form, ("superop", "kraus", "choi", "matrix"))
+        check_choice("op", op, [*self.profile.native_gates, "idle", "delay", "reset", "zz"])
         duration_ns = check_real("duration_ns", duration_ns, minimum=0.0, allow_none=True)
         b = self.builder(noise)
-        try:
-            qubits = tuple(int(q) for q in ([qubits] if isinstance(qubits, (int, np.integer)) else qubits))
-        except (TypeError, ValueError):
-            raise ArgumentError(f"qubits={short_repr(qubits)}: give a qubit index or a sequence of them") from None
-        for q in qubits:
-            self.profile.qubit(q)  # ProfileError naming the qubit if it does not exist
+        qubits = check_qubits("qubits", qubits, num_qubits=self.profile.num_qubits, allow_int=True,
+                              allow_empty=False, device=self.profile.name)
+        params = _check_params(op, params)
         if op in ("idle", "delay", "reset") and len(qubits) != 1:
             raise ArgumentError(f"noise_map({op!r}): qubits={qubits} must be one qubit")
         if op in ("idle", "delay"):
@@ -345,12 +352,14 @@ class Twin:
         """
         single = not isinstance(circuits, (list, tuple))
         items = [circuits] if single else list(circuits)
+        for i, circ in enumerate(items):
+            _check_circuit_type("circuits" if single else f"circuits[{i}]", circ)
         shots = check_int("shots", shots, minimum=1, maximum=MAX_SHOTS, allow_none=True)
         transpile = _check_transpile(transpile)
-        if engine is not None and engine != "auto" and engine not in engine_names():
-            get_engine(engine)
+        check_choice("engine", engine, ["auto", *engine_names()], allow_none=True)
         if noise is not None:
             NoiseOptions.coerce(noise)  # validate before any work
+        check_bool("progress", progress, allow_none=True)
         ss = seed_sequence(seed)
         children = ss.spawn(len(items))
         if progress is None:
@@ -470,6 +479,43 @@ class Twin:
 
         compiled = self.compile(circuit, transpile=transpile, seed=seed)
         return compute_layer_noise(self.builder(noise), compiled, model=model)
+
+
+def _init_params() -> list[str]:
+    import inspect
+
+    return [p for p in inspect.signature(Twin.__init__).parameters if p != "self"]
+
+
+def _check_circuit_type(name: str, circuit) -> None:
+    """A circuit argument must be a QuantumCircuit, a path or OpenQASM text (parsed later)."""
+    from pathlib import Path
+
+    from qiskit import QuantumCircuit
+
+    if not isinstance(circuit, (QuantumCircuit, str, Path)):
+        raise ArgumentError(f"{name}={short_repr(circuit)}: must be a QuantumCircuit, an OpenQASM file path or "
+                            f"OpenQASM text (got {type(circuit).__name__})")
+
+
+def _check_params(op: str, params) -> tuple[float, ...]:
+    """Gate parameters of ``noise_map``: finite numbers, as many as the gate takes."""
+    import math
+    import numbers
+
+    from .profiles.gates import GATE_SPECS
+
+    if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+        raise ArgumentError(f"params={short_repr(params)}: must be a sequence of numbers (the gate's angles)")
+    values = list(params)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
+            raise ArgumentError(f"params={short_repr(params)}: {short_repr(v)} is not a finite number")
+    spec = GATE_SPECS.get(op)
+    if spec is not None and len(values) != spec.num_params:
+        raise ArgumentError(f"params={short_repr(params)}: gate {op!r} takes {spec.num_params} parameter(s), "
+                            f"got {len(values)}")
+    return tuple(float(v) for v in values)
 
 
 def _check_transpile(transpile) -> bool | str:

@@ -23,6 +23,7 @@ circuits with the bootstrap interval of the mean, and the run time.
 
 from __future__ import annotations
 
+import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -31,8 +32,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..engines.sampling import sample_counts
-from ..errors import BenchmarkError, check_int, check_real
-from ..metrics import bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
+from ..errors import (BenchmarkError, check_bool, check_instance, check_int, check_kwargs, check_path, check_real,
+                      check_sequence, did_you_mean)
+from ..metrics import MAX_RESAMPLES, bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
 from ..twin import Twin
 from ..data import HardwareDataset, MeasuredCircuit
 
@@ -151,6 +153,21 @@ def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
 
 def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000, seed: int = 1,
                    include: list[str] | None = None) -> list[Model]:
+    """The models of the module docstring (or those named in ``include``) for ``ds``.
+
+    ``profile`` (a profile or its name) replaces the dataset's snapshots for the twin models.
+    """
+    from ..profiles.store import load_profile
+    from ..seeding import derived_int_seed, seed_sequence
+
+    check_instance("ds", ds, HardwareDataset)
+    profile = None if profile is None else load_profile(profile)
+    aer_shots = check_int("aer_shots", aer_shots, minimum=1, maximum=10**15)
+    ss = seed_sequence(seed)  # validated; Aer takes an integer seed below 2**63
+    if not isinstance(seed, numbers.Integral) or seed >= 2**63:
+        seed = derived_int_seed(ss)
+    if include is not None:
+        include = check_sequence("include", include, of=str, what="model names")
     names = include or list(DEFAULT_MODELS)
     out = []
     for n in names:
@@ -161,12 +178,8 @@ def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000
         elif n in ABLATIONS:
             out.append(twin_model(n, ABLATIONS[n], ds, profile))
         else:
-            import difflib
-
             known = ["aer", *ABLATIONS]
-            close = difflib.get_close_matches(str(n), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise BenchmarkError(f"unknown model {n!r}{hint} (known: {', '.join(known)})")
+            raise BenchmarkError(f"include: unknown model {n!r}{did_you_mean(n, known)} (known: {', '.join(known)})")
     return out
 
 
@@ -238,7 +251,17 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
 
     from ..errors import Interrupted
 
-    resamples = check_int("resamples", resamples, minimum=1)
+    from ..seeding import check_seed
+
+    check_instance("ds", ds, HardwareDataset)
+    if models is not None:
+        models = check_sequence("models", models, of=Model, what="Model")
+    resamples = check_int("resamples", resamples, minimum=1, maximum=MAX_RESAMPLES)
+    check_seed(seed)
+    check_bool("progress", progress, allow_none=True)
+    check_path("checkpoint", checkpoint, allow_none=True)
+    check_bool("resume", resume)
+    check_kwargs("run_benchmark", model_kw, ["aer_shots", "include"])
     every = check_real("checkpoint_every_s", CHECKPOINT_EVERY_S if checkpoint_every_s is None else checkpoint_every_s,
                        minimum=0.0)
     models = models or default_models(ds, profile=profile, **model_kw)
@@ -385,7 +408,12 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     import matplotlib.pyplot as plt
     from tabulate import tabulate
 
-    folder = Path(folder)
+    check_instance("report", report, BenchmarkReport)
+    check_instance("ds", ds, HardwareDataset)
+    folder = check_path("folder", folder)
+    if models is not None:
+        models = check_sequence("models", models, of=Model, what="Model")
+    examples = check_int("examples", examples, minimum=0)
     folder.mkdir(parents=True, exist_ok=True)
     names = list(report.models)
     rows = [[n, f"{e['mean_hellinger']:.4f}", f"[{e['ci95_hellinger'][0]:.4f}, {e['ci95_hellinger'][1]:.4f}]",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import CalibrationError
+from ..errors import CalibrationError, check_qubits, check_str
 from ..profiles.model import DeviceProfile
 from .experiments import (
     Experiment,
@@ -37,20 +37,20 @@ ARITY = {"t1": (1,), "ramsey": (1,), "hahn": (1,), "readout": (1,), "rb": (1, 2)
 
 def design_experiment(name: str, profile: DeviceProfile, qubits, *, seed: int | None = None) -> Experiment:
     """The default experiment ``name`` on ``qubits`` of ``profile`` (see the module docstring)."""
-    if name not in EXPERIMENTS:
-        import difflib
+    from ..errors import did_you_mean
+    from ..profiles.store import load_profile
+    from ..seeding import check_seed
 
-        close = difflib.get_close_matches(str(name), list(EXPERIMENTS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise CalibrationError(f"experiment {name!r} unknown{hint} (known: {', '.join(EXPERIMENTS)})")
-    qubits = [int(q) for q in qubits]
+    check_str("name", name)
+    if name not in EXPERIMENTS:
+        raise CalibrationError(f"experiment {name!r} unknown{did_you_mean(name, EXPERIMENTS)} "
+                               f"(known: {', '.join(EXPERIMENTS)})")
+    profile = load_profile(profile)
+    qubits = list(check_qubits("qubits", qubits, num_qubits=profile.num_qubits, device=profile.name))
+    check_seed(seed)
     if len(qubits) not in ARITY[name]:
         need = " or ".join(str(a) for a in ARITY[name])
-        raise CalibrationError(f"{name} needs {need} qubit(s), got {qubits}")
-    if len(set(qubits)) != len(qubits):
-        raise CalibrationError(f"{name}: repeated qubit in {qubits}")
-    for q in qubits:
-        profile.qubit(q)  # ProfileError naming the qubit
+        raise CalibrationError(f"{name} needs {need} qubit(s), got qubits={qubits}")
     if len(qubits) == 2 and not profile.is_coupled(*qubits):
         raise CalibrationError(f"{name}: qubits {qubits} are not coupled on {profile.name}")
     q0 = profile.qubit(qubits[0])

@@ -38,7 +38,9 @@ from typing import Any, Sequence
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 
-from ..errors import CalibrationError
+from ..errors import (ArgumentError, CalibrationError, check_instance, check_int, check_kwargs, check_qubits, check_real,
+                      check_real_array, check_sequence, check_str, short_repr)
+from ..seeding import check_seed, seed_sequence
 from . import fitting as F
 
 
@@ -62,10 +64,26 @@ class ExperimentData:
     timestamp: datetime | None = None
 
     def __post_init__(self):
+        check_str("experiment", self.experiment)
+        object.__setattr__(self, "qubits", check_qubits("qubits", self.qubits))
         for name in ("x", "k", "n"):
-            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=float))
+            object.__setattr__(self, name, check_real_array(name, getattr(self, name)))
         if not (self.x.shape == self.k.shape == self.n.shape):
-            raise CalibrationError(f"{self.experiment}: x, k and n must have the same shape")
+            raise CalibrationError(f"{self.experiment}: x, k and n must have the same shape (x {self.x.shape}, "
+                                   f"k {self.k.shape}, n {self.n.shape})")
+        for i, (k, n) in enumerate(zip(self.k, self.n)):
+            if n < 0 or not 0 <= k <= n:
+                raise CalibrationError(f"{self.experiment}: point {i}: k={k!r}, n={n!r}: need 0 <= k <= n "
+                                       "(successes out of shots)")
+        if self.series is not None:
+            check_real_array("series", self.series)  # numeric labels (kept with their own dtype)
+            object.__setattr__(self, "series", np.asarray(self.series))
+            if self.series.shape != self.x.shape:
+                raise CalibrationError(f"{self.experiment}: series has shape {self.series.shape} but x has "
+                                       f"{self.x.shape}")
+        check_instance("meta", self.meta, dict)
+        check_str("source", self.source, allow_empty=True)
+        check_instance("timestamp", self.timestamp, datetime, allow_none=True)
 
 
 @dataclass(frozen=True)
@@ -99,7 +117,8 @@ def _backend_of(target):
                            engine_options=target.engine_options)
     if hasattr(target, "run") and hasattr(target, "target"):
         return target
-    raise CalibrationError(f"cannot run experiments on {type(target).__name__}: use a Twin or a Qiskit BackendV2")
+    raise CalibrationError(f"target={short_repr(target)}: cannot run experiments on {type(target).__name__}: use a "
+                           "Twin or a Qiskit BackendV2")
 
 
 def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *, shots: int, seed=None,
@@ -107,10 +126,10 @@ def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *,
     """Transpile ``circuits`` onto ``qubits`` of the backend (delays kept); return (counts, compiled circuits)."""
     backend = _backend_of(target)
     tq = transpile(circuits, backend, initial_layout=list(qubits), optimization_level=optimization_level,
-                   seed_transpiler=0 if seed is None else int(np.random.SeedSequence(seed).generate_state(1)[0] % 2**31))
+                   seed_transpiler=0 if seed is None else int(seed_sequence(seed).generate_state(1)[0] % 2**31))
     kwargs = {"shots": shots}
     if seed is not None:
-        kwargs["seed_simulator"] = int(np.random.SeedSequence(seed).generate_state(1)[0] % 2**31)
+        kwargs["seed_simulator"] = int(seed_sequence(seed).generate_state(1)[0] % 2**31)
     result = backend.run(tq, **kwargs).result()
     return [{k.replace(" ", ""): v for k, v in result.get_counts(i).items()} for i in range(len(tq))], tq
 
@@ -125,12 +144,16 @@ class Experiment:
     name = "experiment"
 
     def __init__(self, qubits: Sequence[int]):
-        self.qubits = tuple(int(q) for q in qubits)
+        self.qubits = check_qubits("qubits", qubits, allow_empty=False)
 
     def circuits(self) -> list[QuantumCircuit]:  # pragma: no cover - interface
         raise NotImplementedError
 
     def run(self, target, *, shots: int = 1000, seed=None) -> ExperimentData:
+        """Run the circuits on ``target`` (a Twin, TwinBackend or Qiskit BackendV2) and collect the data."""
+        _backend_of(target)  # CalibrationError naming a target that cannot run circuits
+        shots = check_int("shots", shots, minimum=1, maximum=10**15)  # qpu_twin.twin.MAX_SHOTS
+        check_seed(seed)
         circs = self.circuits()
         counts, compiled = run_counts(target, circs, self.qubits, shots=shots, seed=seed)
         x, k, n, series = [], [], [], []
@@ -153,6 +176,15 @@ class Experiment:
         raise NotImplementedError
 
 
+#: Keyword arguments the analyses pass on to :func:`~qpu_twin.calibration.fitting.fit_binomial`.
+FIT_KWARGS = ("bootstrap", "groups", "seed")
+
+
+def _check_analyse(cls, data, kw, allowed=FIT_KWARGS) -> None:
+    check_instance("data", data, ExperimentData)
+    check_kwargs(f"{cls.__name__}.analyse", kw, allowed)
+
+
 def _result(data, quantity, fit, pname, scale=1.0, unit="", extra=None) -> CalibrationResult:
     return CalibrationResult(data.experiment, data.qubits, quantity, fit.params[pname] * scale,
                              fit.stderr[pname] * scale, unit, fit.quality, fit.status, fit, extra or {})
@@ -165,8 +197,8 @@ class _DelayScan(Experiment):
     success = "1"  # the outcome counted as k
 
     def __init__(self, qubit: int, delays_us: Sequence[float]):
-        super().__init__([qubit])
-        self.delays_us = np.asarray(delays_us, float)
+        super().__init__([check_int("qubit", qubit, minimum=0)])
+        self.delays_us = check_real_array("delays_us", delays_us, minimum=0.0)
 
     def _metadata(self) -> dict[str, Any]:
         return {}
@@ -195,6 +227,7 @@ class T1Experiment(_DelayScan):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         x = data.x
         span = max(x.max() - x.min(), 1e-9)
         fit = F.fit_binomial(F.exp_decay, x, data.k, data.n, names=["a", "tau", "b"], model="a*exp(-t/T1)+b",
@@ -217,7 +250,7 @@ class RamseyExperiment(_DelayScan):
 
     def __init__(self, qubit: int, delays_us: Sequence[float], *, detuning_mhz: float = 0.1):
         super().__init__(qubit, delays_us)
-        self.detuning_mhz = float(detuning_mhz)
+        self.detuning_mhz = check_real("detuning_mhz", detuning_mhz)
 
     def _metadata(self):
         return {"detuning_mhz": self.detuning_mhz}
@@ -230,6 +263,7 @@ class RamseyExperiment(_DelayScan):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         det = float(data.meta.get("detuning_mhz", 0.0))
         fit = _fit_ramsey(data.x, data.k, data.n, det, kw)
         return [
@@ -270,6 +304,7 @@ class HahnEchoExperiment(_DelayScan):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         span = max(data.x.max() - data.x.min(), 1e-9)
         fit = F.fit_binomial(F.exp_decay, data.x, data.k, data.n, names=["a", "tau", "b"], model="a*exp(-t/T2)+b",
                              p0=[0.5, span / 2, 0.5], bounds=([0, span * 1e-3, 0.2], [1, span * 1e3, 0.8]), **kw)
@@ -283,7 +318,7 @@ class ReadoutExperiment(Experiment):
     name = "Readout"
 
     def __init__(self, qubit: int):
-        super().__init__([qubit])
+        super().__init__([check_int("qubit", qubit, minimum=0)])
 
     def circuits(self):
         q0 = QuantumCircuit(1, 1, metadata={"x": 0.0, "success": "1", "series": 0})
@@ -295,6 +330,7 @@ class ReadoutExperiment(Experiment):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw, allowed=())  # counting, no fit: nothing to pass on
         out = []
         for prep, quantity in ((0, "prob_meas1_prep0"), (1, "prob_meas0_prep1")):
             sel = data.x == prep
@@ -317,9 +353,10 @@ class RBExperiment(Experiment):
         super().__init__(qubits)
         if len(self.qubits) not in (1, 2):
             raise CalibrationError(f"RB on {len(self.qubits)} qubits: 1 or 2 supported")
-        self.lengths = [int(m) for m in lengths]
-        self.num_samples = int(num_samples)
-        self.seed = seed
+        lengths = check_sequence("lengths", lengths, allow_empty=False)
+        self.lengths = [check_int(f"lengths[{i}]", m, minimum=0) for i, m in enumerate(lengths)]
+        self.num_samples = check_int("num_samples", num_samples, minimum=1, maximum=10**6)
+        self.seed = check_seed(seed)
         self.name = "RB1Q" if len(self.qubits) == 1 else "RB2Q"
 
     def circuits(self):
@@ -355,6 +392,10 @@ class RBExperiment(Experiment):
 
     @classmethod
     def analyse(cls, data, *, epg_1q: float = 0.0, bootstrap: int = 0, seed=None, **kw):
+        _check_analyse(cls, data, kw, allowed=("epg_1q", "bootstrap", "seed"))  # all of them named above
+        epg_1q = check_real("epg_1q", epg_1q, minimum=0.0, maximum=1.0)
+        bootstrap = check_int("bootstrap", bootstrap, minimum=0, maximum=10**6)
+        check_seed(seed)
         nq = int(data.meta.get("num_qubits", len(data.qubits)))
         d = 2**nq
         x = data.x
@@ -394,9 +435,12 @@ class ZZExperiment(Experiment):
     name = "ZZ"
 
     def __init__(self, control: int, target: int, delays_us: Sequence[float], *, detuning_mhz: float = 0.2):
+        control, target = check_int("control", control, minimum=0), check_int("target", target, minimum=0)
+        if control == target:
+            raise ArgumentError(f"target={target}: must differ from control={control}")
         super().__init__([control, target])
-        self.delays_us = np.asarray(delays_us, float)
-        self.detuning_mhz = float(detuning_mhz)
+        self.delays_us = check_real_array("delays_us", delays_us, minimum=0.0)
+        self.detuning_mhz = check_real("detuning_mhz", detuning_mhz)
 
     def circuits(self):
         out = []
@@ -416,6 +460,7 @@ class ZZExperiment(Experiment):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         det = float(data.meta.get("detuning_mhz", 0.2))
         fits = []
         for ctrl in (0, 1):

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
-from ..errors import CalibrationError
+from ..errors import ArgumentError, CalibrationError, check_int, check_real_array, check_sequence, check_str, short_repr
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,24 @@ class CurveFit:
         return fn(np.asarray(x, dtype=float), *self.params.values())
 
 
+def _check_bounds(bounds, names) -> None:
+    """``bounds`` = (lower, upper), one entry per parameter each, lower < upper (infinite bounds allowed)."""
+    if isinstance(bounds, (str, bytes, dict)) or not hasattr(bounds, "__len__") or len(bounds) != 2:
+        raise ArgumentError(f"bounds={short_repr(bounds)}: must be (lower, upper), one value per parameter each")
+    lo, hi = [], []
+    for side, values, out in (("lower", bounds[0], lo), ("upper", bounds[1], hi)):
+        if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__") or len(values) != len(names):
+            raise ArgumentError(f"bounds={short_repr(bounds)}: the {side} bounds must have {len(names)} entries "
+                                f"(one per parameter {list(names)}), got {short_repr(values)}")
+        for v in values:
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or v != v:
+                raise ArgumentError(f"bounds={short_repr(bounds)}: {side} bound {short_repr(v)} is not a number")
+            out.append(float(v))
+    for name, a, b in zip(names, lo, hi):
+        if not a < b:
+            raise ArgumentError(f"bounds={short_repr(bounds)}: lower bound {a!r} >= upper bound {b!r} of {name!r}")
+
+
 def _sigma(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     p = (k + 0.5) / (n + 1.0)
     return np.sqrt(p * (1 - p) / n)
@@ -96,9 +114,24 @@ def fit_binomial(
     seed : int or Generator
         Bootstrap randomness.
     """
-    x = np.asarray(x, dtype=float)
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
+    from ..seeding import check_seed
+
+    if not callable(fn):
+        raise ArgumentError(f"fn={short_repr(fn)}: must be callable, fn(x, *params) -> success probability")
+    x, k, n = (check_real_array(name, v, allow_empty=True) for name, v in (("x", x), ("k", k), ("n", n)))
+    names = check_sequence("names", names, of=str, what="parameter names", allow_empty=False)
+    p0 = check_real_array("p0", p0)
+    if len(p0) != len(names):
+        raise ArgumentError(f"p0={short_repr(p0.tolist())}: {len(p0)} initial values but names={names!r} has "
+                            f"{len(names)} parameters")
+    _check_bounds(bounds, names)
+    check_str("model", model, allow_empty=True)
+    bootstrap = check_int("bootstrap", bootstrap, minimum=0, maximum=10**6)
+    if groups is not None:
+        groups = check_real_array("groups", groups, allow_empty=True)
+        if groups.shape != x.shape:
+            raise ArgumentError(f"groups={short_repr(groups.tolist())}: {groups.size} labels for {x.size} points")
+    check_seed(seed)
     if not (x.shape == k.shape == n.shape) or x.ndim != 1 or x.size == 0:
         raise CalibrationError(f"fit_binomial: x, k, n must be 1-d arrays of the same non-zero length (got shapes "
                                f"{np.shape(x)}, {np.shape(k)}, {np.shape(n)})")

@@ -40,9 +40,11 @@ from typing import Any
 import numpy as np
 from scipy.optimize import curve_fit
 
-from ..errors import CalibrationError
+from ..errors import CalibrationError, check_int, check_path
 from .experiments import CalibrationResult
 
+#: Largest number of bootstrap resamples of an analysis.
+MAX_BOOTSTRAP = 10**6
 TYPES = ("SQ_RB", "TQ_RB", "Memory_RB", "SPAM", "Measurement_crosstalk")
 _NAME_RE = re.compile(r"^(?P<machine>[^_]+(?:-[^_]+)?)__(?P<date>\d{4}_\d{2}_\d{2})__(?P<type>[A-Za-z_]+)$")
 
@@ -76,7 +78,7 @@ def _detect(data: dict, stem: str) -> tuple[str, str | None, str | None]:
 
 def load_quantinuum(path) -> QuantinuumData:
     """Load and validate one Quantinuum benchmark file (clear error on malformed data)."""
-    path = Path(path)
+    path = check_path("path", path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -237,6 +239,10 @@ def analyse_spam(d: QuantinuumData) -> list[CalibrationResult]:
 
 def analyse_file(path, *, bootstrap: int = 1000, seed: int = 0) -> list[CalibrationResult]:
     """Load a Quantinuum file and run the analysis of its type."""
+    from ..seeding import check_seed
+
+    bootstrap = check_int("bootstrap", bootstrap, minimum=0, maximum=MAX_BOOTSTRAP)
+    check_seed(seed)
     d = load_quantinuum(path)
     if d.kind == "SPAM":
         return analyse_spam(d)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable
 
+from ..errors import check_choice, check_instance, check_sequence
 from ..profiles.model import DeviceProfile
 from .experiments import CalibrationResult
 
@@ -45,7 +46,13 @@ def apply_results(profile: DeviceProfile, results: Iterable[CalibrationResult], 
     T2 values above 2*T1 are *not* clipped: the profile validation rejects them
     and the error names the qubit (refit or recalibrate instead).
     """
-    results = list(results)
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    results = check_sequence("results", results, of=CalibrationResult, what="CalibrationResult")
+    check_instance("timestamp", timestamp, datetime, allow_none=True)
+    check_instance("gate_names", gate_names, dict, allow_none=True)
+    check_choice("min_quality", min_quality, ("good", "any"))
     data = profile.to_dict()
     ts = timestamp or datetime.now(timezone.utc).replace(microsecond=0)
     notes = list(data["provenance"].get("notes", []))

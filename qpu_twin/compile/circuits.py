@@ -10,7 +10,7 @@ from qiskit import QuantumCircuit
 from qiskit import transpile as qiskit_transpile
 from qiskit.circuit import ControlFlowOp, IfElseOp
 
-from ..errors import CompileError
+from ..errors import ArgumentError, CompileError, short_repr
 from ..profiles.model import DeviceProfile
 from .target import build_target
 
@@ -79,7 +79,8 @@ def _parse(source) -> QuantumCircuit:
     elif isinstance(source, str):
         text = source
     else:
-        raise CompileError(f"cannot load a circuit from {type(source).__name__} (use a QuantumCircuit or OpenQASM)")
+        raise ArgumentError(f"circuit={short_repr(source)}: cannot load a circuit from {type(source).__name__} "
+                            "(use a QuantumCircuit, an OpenQASM file path or OpenQASM text)")
     header = text.lstrip().split(";", 1)[0].replace("\n", " ").strip()
     try:
         if header.startswith("OPENQASM 3"):

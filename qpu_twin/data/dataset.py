@@ -27,7 +27,7 @@ from typing import Any
 
 from qiskit import QuantumCircuit
 
-from ..errors import DataError
+from ..errors import ArgumentError, DataError, check_instance, check_int, check_path, check_sequence, check_str, short_repr
 from ..paths import resolve_shipped
 from ..profiles.model import DeviceProfile
 from ..profiles.store import read_profile_file, save_profile
@@ -54,6 +54,8 @@ class HardwareDataset:
     source: str = ""
 
     def subset(self, n: int | None) -> "HardwareDataset":
+        """The dataset with only its first ``n`` circuits (all of them for ``None``)."""
+        n = check_int("n", n, minimum=0, allow_none=True)
         if n is None:
             return self
         return HardwareDataset(self.name, self.device, self.date, self.circuits[:n], self.snapshots,
@@ -64,7 +66,8 @@ def save_dataset(ds: HardwareDataset, folder) -> Path:
     """Write ``ds`` in the documented directory format."""
     from qiskit import qpy
 
-    folder = Path(folder)
+    check_instance("ds", ds, HardwareDataset)
+    folder = check_path("folder", folder)
     (folder / "snapshots").mkdir(parents=True, exist_ok=True)
     snaps = {}
     for key, prof in ds.snapshots.items():
@@ -89,7 +92,7 @@ def load_dataset(path) -> HardwareDataset:
     A relative ``calibration_data/...`` path that does not exist from the current folder is
     found among the data shipped with qpu_twin.
     """
-    path = resolve_shipped(path)
+    path = resolve_shipped(check_path("path", path))
     if not path.exists():
         raise DataError(f"dataset {str(path)!r} does not exist")
     if path.is_dir() and (path / "dataset.json").is_file():
@@ -120,12 +123,15 @@ def _load_own(folder: Path) -> HardwareDataset:
     out = []
     for i, (qc, c) in enumerate(zip(circuits, meta["circuits"])):
         counts = c.get("counts")
-        if counts is not None and (not isinstance(counts, dict) or any(int(v) < 0 for v in counts.values())):
+        if counts is not None and not isinstance(counts, dict):
             raise DataError(f"{folder}/dataset.json: circuits[{i}].counts is not a mapping of counts")
         if c.get("snapshot") and c["snapshot"] not in snaps:
             raise DataError(f"{folder}: circuits[{i}].snapshot={c['snapshot']!r} is not in snapshots")
-        out.append(MeasuredCircuit(c.get("name", f"c{i}"), qc, counts, bool(c.get("physical")), c.get("answer"),
-                                c.get("snapshot")))
+        try:
+            out.append(MeasuredCircuit(c.get("name", f"c{i}"), qc, counts, bool(c.get("physical")), c.get("answer"),
+                                       c.get("snapshot")))
+        except ArgumentError as exc:  # a malformed entry of the file (e.g. a negative or fractional count)
+            raise DataError(f"{folder}/dataset.json: circuits[{i}]: {exc}") from None
     return HardwareDataset(meta["name"], meta["device"], meta.get("date", ""), tuple(out), snaps, {},
                            meta.get("source", str(folder)))
 
@@ -165,6 +171,13 @@ def dataset_from_backend(backend, circuits, *, shots: int = 4000, seed: int | No
 
     from qiskit import transpile
 
+    if not (hasattr(backend, "target") and hasattr(backend, "run")):
+        raise ArgumentError(f"backend={short_repr(backend)}: must be a Qiskit BackendV2 (got {type(backend).__name__})")
+    circuits = check_sequence("circuits", circuits, of=(MeasuredCircuit, QuantumCircuit),
+                              what="QuantumCircuit or MeasuredCircuit", allow_empty=False)
+    shots = check_int("shots", shots, minimum=1, maximum=10**15)  # qpu_twin.twin.MAX_SHOTS
+    check_int("seed", seed, minimum=0, maximum=2**63 - 1, allow_none=True)
+    check_str("name", name, allow_none=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         prof = DeviceProfile.from_qiskit_backend(backend)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
-from ..errors import DataError
+from ..errors import DataError, check_path
 from ..paths import calibration_data_dir
 from .records import MeasuredCircuit
 
@@ -78,7 +77,7 @@ def _counts(raw: dict, slots: int, where: str) -> dict[str, int]:
 
 def load_ibm_job(path) -> IBMJob:
     """Load one archived IBM job file."""
-    path = Path(path)
+    path = check_path("path", path)
     try:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:

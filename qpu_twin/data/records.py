@@ -7,6 +7,8 @@ from typing import Any
 
 from qiskit import QuantumCircuit
 
+from ..errors import check_bool, check_finite_mapping, check_instance, check_str
+
 
 @dataclass(frozen=True)
 class MeasuredCircuit:
@@ -35,6 +37,16 @@ class MeasuredCircuit:
     answer: str | None = None
     snapshot: str | None = None
     meta: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        check_str("name", self.name, allow_empty=True)
+        check_instance("circuit", self.circuit, QuantumCircuit)
+        if self.counts is not None:
+            check_finite_mapping("counts", self.counts, integer=True, nonzero_total=False)
+        check_bool("physical", self.physical)
+        check_str("answer", self.answer, allow_none=True, allow_empty=True)
+        check_str("snapshot", self.snapshot, allow_none=True, allow_empty=True)
+        check_instance("meta", self.meta, dict)
 
     @property
     def shots(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
-from ..errors import EngineError
+from ..errors import ArgumentError, EngineError, check_bool, check_real, check_str
 from ..noise.program import NoisyProgram
 
 
@@ -67,7 +67,31 @@ _ENGINES: dict[str, Callable[..., Engine]] = {}
 
 
 def register_engine(name: str, factory: Callable[..., Engine]) -> None:
+    """Register ``factory(**options) -> Engine`` under ``name`` (replacing an engine of that name)."""
+    check_str("name", name)
+    if not callable(factory):
+        raise ArgumentError(f"factory={factory!r}: must be callable (an Engine subclass or a function "
+                            "returning an Engine)")
     _ENGINES[name] = factory
+
+
+def check_option_values(engine: str, **values: Any) -> None:
+    """:class:`EngineError` for engine option values of the wrong kind.
+
+    ``save_state``: a bool; ``progress``: a bool or None; ``warn_threshold``: a real number >= 0 or None.
+    """
+    for name, value in values.items():
+        try:
+            if name == "save_state":
+                check_bool(name, value)
+            elif name == "progress":
+                check_bool(name, value, allow_none=True)
+            elif name == "warn_threshold":
+                check_real(name, value, minimum=0.0, allow_none=True)
+            else:  # pragma: no cover - a programming error
+                raise KeyError(name)
+        except ArgumentError as exc:
+            raise EngineError(f"{engine}: {exc}") from None
 
 
 def get_engine(name: str, **options: Any) -> Engine:
@@ -77,7 +101,16 @@ def get_engine(name: str, **options: Any) -> Engine:
         close = difflib.get_close_matches(str(name), list(_ENGINES), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise EngineError(f"engine={name!r} unknown{hint} (registered: {', '.join(sorted(_ENGINES))}, or 'auto')")
-    return _ENGINES[name](**options)
+    factory = _ENGINES[name]
+    known = getattr(factory, "option_names", None)
+    if known is not None:  # refuse unknown names here: the factory's signature would raise a bare TypeError
+        unknown = [k for k in options if k not in known]
+        if unknown:
+            from ..errors import did_you_mean
+
+            hints = ", ".join(f"{k!r}{did_you_mean(k, known)}" for k in unknown)
+            raise EngineError(f"{name}: unknown option(s) {hints} (known: {', '.join(known) or 'none'})")
+    return factory(**options)
 
 
 def engine_names() -> list[str]:

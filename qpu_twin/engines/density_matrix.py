@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import CostWarning, EngineError
 from ..noise.program import Channel, Conditional, Measure, NoisyProgram
-from .base import Engine, EngineOutput, register_engine
+from .base import Engine, EngineOutput, check_option_values, register_engine
 from .kernels import apply_superop, project_pair, project_qubit
 
 #: Measured cost of applying one two-qubit channel, per density-matrix element (seconds; 2 cores).
@@ -75,6 +75,7 @@ class DensityMatrixEngine(Engine):
     def __init__(self, *, max_memory_bytes: int | None = None, save_state: bool = False,
                  progress: bool | None = None):
         super().__init__(save_state=save_state, progress=progress)
+        check_option_values("density_matrix", save_state=save_state, progress=progress)
         if max_memory_bytes is not None:
             if isinstance(max_memory_bytes, bool) or not isinstance(max_memory_bytes, (int, np.integer)) \
                     or max_memory_bytes < 1:

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import EngineError
 from ..noise.program import Channel, NoisyProgram
-from .base import Engine, EngineOutput, register_engine
+from .base import Engine, EngineOutput, check_option_values, register_engine
 from .tensor_network import (MPDO, MPDO_OPTIONS, MPDOState, _readout_superop, _site_gate, _site_order,
                              check_mpdo_options, engine_output)
 
@@ -51,6 +51,7 @@ class QuimbMPDOEngine(Engine):
         # quimb reports no discarded weight to warn on, and shows no progress bar
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate)
         check_mpdo_options("quimb_mpdo", max_bond, cutoff, max_enumerate)
+        check_option_values("quimb_mpdo", warn_threshold=warn_threshold, progress=progress)
         self.max_bond, self.cutoff, self.max_enumerate = max_bond, cutoff, max_enumerate
 
     def check(self, program: NoisyProgram) -> None:

@@ -44,7 +44,7 @@ import scipy.linalg
 
 from ..errors import EngineError
 from ..noise.program import Channel, Conditional, Measure, NoisyProgram
-from .base import Engine, EngineOutput, register_engine
+from .base import Engine, EngineOutput, check_option_values, register_engine
 
 _TR = np.array([1.0, 0.0, 0.0, 1.0])  # vec(I): contracts a site's (r, c) with r == c
 _DIAG = (np.array([1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))  # |0><0|, |1><1|
@@ -435,6 +435,7 @@ class TensorNetworkEngine(Engine):
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate,
                          warn_threshold=warn_threshold)
         check_mpdo_options("tensor_network", max_bond, cutoff, max_enumerate)
+        check_option_values("tensor_network", warn_threshold=warn_threshold, progress=progress)
         self.max_bond, self.cutoff = max_bond, cutoff
         self.max_enumerate, self.warn_threshold, self.progress = max_enumerate, warn_threshold, progress
 

@@ -35,7 +35,8 @@ import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
 from ..data import MeasuredCircuit
-from ..errors import FitError, check_int
+from ..errors import (ArgumentError, FitError, check_bool, check_instance, check_int, check_path, check_real,
+                      check_sequence, check_str, did_you_mean, short_repr)
 from ..profiles.edit import ParameterRef, with_values
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
@@ -56,6 +57,14 @@ class FitParameter:
 
     def __post_init__(self):
         object.__setattr__(self, "target", self.ref.target)  # normalised (validated) target
+        check_real("value", self.value)
+        for name in ("stderr", "prior_value", "prior_sigma"):  # NaN: unknown
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+                raise ArgumentError(f"{name}={short_repr(v)}: must be a real number (NaN if unknown)")
+            if name != "prior_value" and v < 0:
+                raise ArgumentError(f"{name}={v!r}: must be >= 0 (NaN if unknown)")
+        check_bool("at_bound", self.at_bound)
 
     @property
     def ref(self) -> ParameterRef:
@@ -83,6 +92,9 @@ def profile_with(profile: DeviceProfile, params: Sequence[FitParameter], *, name
 
     A T1 moved below T2/2 (with T2 not fitted) takes T2 down to 2 T1, recorded in the notes.
     """
+    check_instance("profile", profile, DeviceProfile)
+    params = check_sequence("params", params, of=FitParameter, what="FitParameter")
+    check_str("name", name, allow_none=True)
     return with_values(profile, [(p.ref, p.value, p.stderr) for p in params], name=name, keep_t2_physical=True)
 
 
@@ -118,11 +130,18 @@ _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t
 _NEW_PHYSICS_SIGMA = {"prep_excited_prob": 0.05, "meas_excitation_prob": 0.05, "meas_relaxation_prob": 0.05,
                       "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05}
 KINDS = tuple(_BOUNDS)
+#: Largest number of fit sweeps (rounds of readout + quantum blocks).
+MAX_SWEEPS = 1000
 
 
 def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
                        kinds: Sequence[str] = ("p10", "p01", "gate_error")) -> list[FitParameter]:
     """Parameters the circuits can constrain: readout of measured qubits, errors of the 2q gates they use, ..."""
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    circuits = check_sequence("circuits", circuits, of=MeasuredCircuit, what="MeasuredCircuit")
+    kinds = _check_kinds(kinds)
     measured, used_gates, active, remeasured, reset = set(), set(), set(), set(), set()
     for bc in circuits:
         c = bc.circuit
@@ -184,8 +203,8 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircui
             for name, qs in sorted(used_gates):
                 if profile.has_gate(name, qs):
                     out.append(_new_physics_param(profile, kind, (name, qs)))
-        else:
-            raise FitError(f"unknown parameter kind {kind!r} (known: {', '.join(KINDS)})")
+        else:  # pragma: no cover - _check_kinds refused it
+            raise FitError(f"kinds: unknown parameter kind {kind!r}")
     return out
 
 
@@ -194,6 +213,15 @@ def _new_physics_param(profile: DeviceProfile, kind: str, target, sigma: float |
     v = ParameterRef(kind, target).get(profile)
     v = 0.0 if v is None else float(v)
     return FitParameter(kind, target, v, prior_value=v, prior_sigma=sigma if sigma is not None else _prior(kind, v, None))
+
+
+def _check_kinds(kinds) -> list[str]:
+    kinds = check_sequence("kinds", kinds, of=str, what="parameter kinds")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise FitError(f"kinds: unknown parameter kind {kind!r}{did_you_mean(kind, KINDS)} "
+                           f"(known: {', '.join(KINDS)})")
+    return kinds
 
 
 @dataclass
@@ -449,8 +477,24 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
 
     from ..errors import Interrupted
 
-    sweeps = check_int("sweeps", sweeps, minimum=0)
+    from ..noise.options import NoiseOptions
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    circuits = check_sequence("circuits", circuits, of=MeasuredCircuit, what="MeasuredCircuit")
+    if parameters is not None:
+        parameters = check_sequence("parameters", parameters, of=FitParameter, what="FitParameter")
+    kinds = _check_kinds(kinds)
+    if noise is not None:
+        NoiseOptions.coerce(noise)  # validated; the fit keeps the dict form (checkpoint identity)
+        noise = {"level": noise} if isinstance(noise, str) else \
+            noise.as_dict() if isinstance(noise, NoiseOptions) else noise
+    sweeps = check_int("sweeps", sweeps, minimum=0, maximum=MAX_SWEEPS)
     evals = check_int("evals", evals, minimum=1)
+    check_bool("progress", progress)
+    timestamp = _check_timestamp(timestamp)
+    check_path("checkpoint", checkpoint, allow_none=True)
+    check_bool("resume", resume)
     t0 = time.perf_counter()
     circuits = [c for c in circuits if c.counts]
     if not circuits:
@@ -524,6 +568,20 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
 
 
 _CHECKPOINT_VERSION = 1
+
+
+def _check_timestamp(timestamp):
+    """None, a datetime, or an ISO 8601 string (read as a datetime); else ArgumentError."""
+    from datetime import datetime
+
+    if timestamp is None or isinstance(timestamp, datetime):
+        return timestamp
+    if isinstance(timestamp, str):
+        try:
+            return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise ArgumentError(f"timestamp={short_repr(timestamp)}: must be a datetime or an ISO 8601 string")
 
 
 def _write_checkpoint(path, ident: dict, params, history, done: int, seconds: float) -> None:

@@ -13,9 +13,13 @@ from __future__ import annotations
 import warnings
 
 from ..compile.target import cached_target
-from ..errors import ArgumentError
-from ..noise.aer_level import aer_gate_superop  # noqa: F401 - re-exported (the builder's Aer-level maps)
+from ..errors import ArgumentError, DataError, check_instance
+from ..noise.aer_level import _check_gate_args, aer_gate_superop  # noqa: F401 - re-exported (the builder's Aer-level maps)
+from ..profiles.gates import NON_GATE_INSTRUCTIONS
 from ..profiles.model import DeviceProfile
+
+__all__ = ["aer_exact_distribution", "aer_gate_error", "aer_gate_errors", "aer_gate_superop",
+           "aer_noise_model_from_ibm_properties", "measures_only_at_end", "to_aer_noise_model"]
 
 
 class _TargetBackend:
@@ -81,7 +85,8 @@ def aer_gate_error(profile: DeviceProfile, name: str, qubits: tuple[int, ...]):
     :func:`aer_gate_errors` (which builds the whole table: seconds on a
     127-qubit device); falls back to the table if those routines move.
     """
-    key = (profile.fingerprint, name, tuple(qubits))
+    profile, qubits = _check_gate_args(profile, name, qubits, non_gates=NON_GATE_INSTRUCTIONS)
+    key = (profile.fingerprint, name, qubits)
     if key in _SINGLE:
         return _SINGLE[key]
     try:
@@ -117,6 +122,9 @@ def aer_gate_errors(profile: DeviceProfile) -> dict:
     """``{(name, qubits): QuantumError}`` exactly as Aer's ``from_backend`` builds them (cached)."""
     from qiskit_aer.noise.device.models import basic_device_gate_errors
 
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
     key = profile.fingerprint
     if key not in _ERRORS:
         with warnings.catch_warnings():
@@ -148,7 +156,12 @@ def aer_noise_model_from_ibm_properties(properties: dict, configuration: dict | 
     from qiskit_aer.noise import NoiseModel
     from qiskit_ibm_runtime.models import BackendProperties
 
-    props = BackendProperties.from_dict(_strip_tzlocal(properties))
+    check_instance("properties", properties, dict)
+    check_instance("configuration", configuration, dict, allow_none=True)
+    try:
+        props = BackendProperties.from_dict(_strip_tzlocal(properties))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"properties: not a valid IBM backend_properties dict ({type(exc).__name__}: {exc})") from None
     dt = (configuration or {}).get("dt")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -165,8 +178,12 @@ def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
     with Aer instead).
     """
     import numpy as np
+    from qiskit import QuantumCircuit
     from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
 
+    check_instance("compiled", compiled, QuantumCircuit)
+    check_instance("noise_model", noise_model, NoiseModel, allow_none=True)
     body = compiled.copy_empty_like()
     meas = []  # (qubit, clbit)
     for inst in compiled.data:
@@ -209,6 +226,9 @@ def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
 
 def measures_only_at_end(circuit) -> bool:
     """True if ``circuit`` measures something and nothing but barriers follows its first measurement."""
+    from qiskit import QuantumCircuit
+
+    check_instance("circuit", circuit, QuantumCircuit)
     seen = False
     for inst in circuit.data:
         name = inst.operation.name

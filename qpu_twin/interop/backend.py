@@ -32,9 +32,11 @@ from qiskit.result import Result
 
 from ..compile.target import build_target
 from ..engines.sampling import memory_from_counts
-from ..errors import ArgumentError, CompileError, check_int
+from ..errors import ArgumentError, CompileError, check_bool, check_choice, check_int, check_kwargs, short_repr
 from ..seeding import seed_sequence
 from ..twin import MAX_SHOTS
+
+__all__ = ["TwinBackend", "TwinJob"]
 
 
 class TwinJob(JobV1):
@@ -83,9 +85,7 @@ class TwinBackend(BackendV2):
                                     "the Twin (or pass a profile instead of a Twin)")
         else:
             known = {"engine", "noise", "engine_options", "scheduling", "optimization_level", "max_memory_bytes"}
-            bad = sorted(set(twin_kwargs) - known)
-            if bad:
-                raise ArgumentError(f"TwinBackend: unknown argument(s) {bad} (known: seed, {', '.join(sorted(known))})")
+            check_kwargs("TwinBackend", twin_kwargs, known | {"seed"})
             twin = Twin(twin, **twin_kwargs)
         self.twin = twin
         self.profile = twin.profile
@@ -131,15 +131,25 @@ class TwinBackend(BackendV2):
             raise CompileError("TwinBackend.run: parameter_binds is not supported; bind the parameters with "
                                "circuit.assign_parameters(...) before run() (the primitives do this)")
         opts = dict(self.options.__dict__)
-        unknown = set(options) - set(opts) - {"parameter_binds", "init_qubits", "rep_delay"}
-        if unknown:
-            raise ArgumentError(f"TwinBackend.run: unknown option(s) {sorted(unknown)} (known: {sorted(opts)})")
+        check_kwargs("TwinBackend.run", options, set(opts) | {"parameter_binds", "init_qubits", "rep_delay"})
         opts.update(options)
         circuits = list(run_input) if isinstance(run_input, (list, tuple)) else [run_input]
+        from qiskit import QuantumCircuit
+
+        for i, qc in enumerate(circuits):
+            if not isinstance(qc, QuantumCircuit):
+                where = f"run_input[{i}]" if isinstance(run_input, (list, tuple)) else "run_input"
+                raise ArgumentError(f"{where}={short_repr(qc)}: must be a QuantumCircuit (got {type(qc).__name__})")
         shots = check_int("shots", opts["shots"], minimum=1, maximum=MAX_SHOTS)
+        check_bool("memory", opts["memory"])
+        check_choice("transpile", opts["transpile"], [None, True, False, "physical"])
         seed = opts["seed_simulator"] if opts["seed_simulator"] is not None else self._seed
+        if opts["seed_simulator"] is not None:
+            from ..seeding import seed_sequence
+
+            seed_sequence(opts["seed_simulator"], name="seed_simulator")
         if opts.get("meas_level", 2) != 2:
-            raise ArgumentError(f"TwinBackend supports meas_level=2 only, got {opts['meas_level']!r}")
+            raise ArgumentError(f"meas_level={short_repr(opts['meas_level'])}: TwinBackend supports meas_level=2 only")
         transpile = "physical" if opts["transpile"] is None else opts["transpile"]
         twin_results = self.twin.run(circuits, shots=shots, seed=seed, transpile=transpile, progress=False)
         exp_results = []

@@ -11,8 +11,22 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile.target import cached_target
+from ..errors import check_qubits, check_str
+from ..profiles.gates import NON_GATE_INSTRUCTIONS
 from ..profiles.model import DeviceProfile
 from . import channels as ch
+
+
+def _check_gate_args(profile, name, qubits, *, non_gates=()) -> tuple[DeviceProfile, tuple[int, ...]]:
+    """The profile (loaded if a name) and the qubits of a gate the device has (else an error naming it)."""
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    check_str("name", name)
+    qubits = check_qubits("qubits", qubits, num_qubits=profile.num_qubits, device=profile.name)
+    if name not in non_gates:
+        profile.gate(name, qubits)  # ProfileError naming gate and qubits if the device has no such gate
+    return profile, qubits
 
 
 def aer_gate_superop(profile: DeviceProfile, name: str, qubits: tuple[int, ...]):
@@ -25,6 +39,7 @@ def aer_gate_superop(profile: DeviceProfile, name: str, qubits: tuple[int, ...])
     error exceeds the relaxation infidelity. ``tests/noise/test_aer_level.py``
     checks it against Aer's own ``QuantumError`` for every gate of several devices.
     """
+    profile, qubits = _check_gate_args(profile, name, qubits, non_gates=NON_GATE_INSTRUCTIONS)
     target = cached_target(profile)
     if name not in target.operation_names:
         return None

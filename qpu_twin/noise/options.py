@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-from ..errors import ArgumentError, QpuTwinError
+import numpy as np
+
+from ..errors import ArgumentError, did_you_mean, short_repr
 
 Level = Literal["lindblad", "aer", "ideal"]
+LEVELS = ("lindblad", "aer", "ideal")
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,15 @@ class NoiseOptions:
     quasi_static: bool = True
 
     def __post_init__(self):
-        if self.level not in ("lindblad", "aer", "ideal"):
-            raise ArgumentError(f"noise level={self.level!r}: use 'lindblad', 'aer' or 'ideal'")
-        for f in fields(self):
-            if f.name != "level":
-                v = getattr(self, f.name)
-                if not isinstance(v, bool):  # 'false' (a str) is truthy: refuse anything but a bool
-                    raise ArgumentError(f"noise option {f.name}={v!r}: must be True or False")
+        if not isinstance(self.level, str) or self.level not in LEVELS:
+            raise ArgumentError(f"noise level={short_repr(self.level)}: unknown{did_you_mean(self.level, LEVELS)}; "
+                                "use 'lindblad', 'aer' or 'ideal'")
+        for f in fields(self)[1:]:
+            value = getattr(self, f.name)
+            if isinstance(value, np.bool_):  # numpy bool: store a Python bool
+                object.__setattr__(self, f.name, bool(value))
+            elif not isinstance(value, bool):
+                raise ArgumentError(f"noise option {f.name}={short_repr(value)}: must be True or False")
 
     @property
     def idle_active(self) -> bool:
@@ -142,17 +147,20 @@ class NoiseOptions:
         elif isinstance(noise, str):
             opts = cls(level=noise)  # type: ignore[arg-type]
         elif isinstance(noise, dict):
-            names = {f.name for f in fields(cls)}
-            bad = sorted(set(noise) - names)
-            if bad:
-                raise QpuTwinError(f"noise options {bad} unknown (known: {sorted(names)})")
+            _check_names("noise", noise)
             opts = cls(**noise)
         else:
-            raise QpuTwinError(f"noise={noise!r}: use a level name, a dict or NoiseOptions")
+            raise ArgumentError(f"noise={short_repr(noise)}: use a level name ('lindblad', 'aer', 'ideal'), a dict "
+                                "of options or a NoiseOptions")
         if overrides:
-            names = {f.name for f in fields(cls)}
-            bad = sorted(set(overrides) - names)
-            if bad:
-                raise QpuTwinError(f"noise options {bad} unknown (known: {sorted(names)})")
+            _check_names("noise options", overrides)
             opts = replace(opts, **overrides)
         return opts
+
+
+def _check_names(where: str, options: dict) -> None:
+    names = [f.name for f in fields(NoiseOptions)]
+    bad = [k for k in options if k not in names]
+    if bad:
+        hints = ", ".join(f"{short_repr(b)}{did_you_mean(b, names)}" for b in bad)
+        raise ArgumentError(f"{where}: unknown option(s) {hints} (known: {', '.join(names)})")

@@ -32,10 +32,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from ..errors import ArgumentError, ProfileError
+from ..errors import (ArgumentError, ProfileError, check_bool, check_choice, check_instance, check_sequence, check_str,
+                      did_you_mean, short_repr)
 from .model import DeviceProfile
+
+__all__ = ["KINDS", "KindSpec", "ParameterRef", "get_value", "kind_for_field", "with_values"]
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,14 @@ KINDS: dict[str, KindSpec] = {
 
 def kind_for_field(entity: str, field: str) -> str:
     """The kind name of a profile field (``("qubit", "prob_meas1_prep0")`` -> ``"p10"``)."""
+    check_choice("entity", entity, sorted({s.entity for s in KINDS.values()}))
+    check_str("field", field)
     for kind, spec in KINDS.items():
         if spec.entity == entity and spec.field == field:
             return kind
-    raise ArgumentError(f"no parameter kind for {entity} field {field!r} (known: "
-                        f"{', '.join(f'{s.entity}.{s.field}' for s in KINDS.values())})")
+    fields = [s.field for s in KINDS.values() if s.entity == entity]
+    raise ArgumentError(f"field={field!r}: no parameter kind for {entity} field {field!r}{did_you_mean(field, fields)} "
+                        f"(known: {', '.join(f'{s.entity}.{s.field}' for s in KINDS.values())})")
 
 
 @dataclass(frozen=True)
@@ -94,20 +101,23 @@ class ParameterRef:
     target: tuple
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ArgumentError(f"kind={self.kind!r}: unknown parameter kind (known: {', '.join(KINDS)})")
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
+            raise ArgumentError(f"kind={short_repr(self.kind)}: unknown parameter kind{did_you_mean(self.kind, KINDS)} "
+                                f"(known: {', '.join(KINDS)})")
         ent = KINDS[self.kind].entity
         t = self.target
         try:
             if ent == "qubit":
-                norm = (int(t[0]),)
                 if len(t) != 1:
                     raise ValueError
+                norm = (_index(t[0]),)
             elif ent == "gate":
                 name, qubits = t
-                norm = (str(name), tuple(int(q) for q in qubits))
+                if not isinstance(name, str):
+                    raise ValueError
+                norm = (name, tuple(_index(q) for q in qubits))
             else:
-                a, b = (int(x) for x in t)
+                a, b = (_index(x) for x in t)
                 norm = (min(a, b), max(a, b))
         except (TypeError, ValueError):
             shape = {"qubit": "(qubit,)", "gate": "(gate name, (qubits...))", "zz": "(a, b)"}[ent]
@@ -116,6 +126,7 @@ class ParameterRef:
 
     @property
     def spec(self) -> KindSpec:
+        """The :class:`KindSpec` of ``kind`` (entity and profile field)."""
         return KINDS[self.kind]
 
     @property
@@ -138,11 +149,21 @@ class ParameterRef:
 
     def stated_uncertainty(self, profile: DeviceProfile) -> float | None:
         """The standard error ``profile`` states for this parameter (its ``uncertainty`` field)."""
+        check_instance("profile", profile, DeviceProfile)
         entry = _entry(profile, self)
         if entry is None:
             return None
         value = entry.uncertainty.get(self.spec.field)
         return None if value is None else float(value)
+
+
+def _index(q) -> int:
+    """A qubit index of a target (bools and floats refused: ``int(2.5)`` would silently truncate)."""
+    import numbers
+
+    if isinstance(q, bool) or not isinstance(q, numbers.Integral):
+        raise ValueError(q)
+    return int(q)
 
 
 def _entry(profile: DeviceProfile, ref: ParameterRef):
@@ -160,6 +181,8 @@ def _entry(profile: DeviceProfile, ref: ParameterRef):
 
 def get_value(profile: DeviceProfile, ref: ParameterRef) -> float | None:
     """The value of ``ref`` in ``profile`` (a missing ZZ term reads as ``0.0``)."""
+    check_instance("profile", profile, DeviceProfile)
+    check_instance("ref", ref, ParameterRef)
     entry = _entry(profile, ref)
     if entry is None:
         return 0.0 if ref.kind == "zz_khz" else None
@@ -169,6 +192,8 @@ def get_value(profile: DeviceProfile, ref: ParameterRef) -> float | None:
 
 def _as_changes(changes) -> list[tuple[ParameterRef, float, float | None]]:
     out = []
+    if not isinstance(changes, Mapping):
+        changes = check_sequence("changes", changes, what="(ParameterRef, value[, stderr])")
     items = changes.items() if isinstance(changes, Mapping) else changes
     for item in items:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], ParameterRef):
@@ -181,13 +206,15 @@ def _as_changes(changes) -> list[tuple[ParameterRef, float, float | None]]:
         elif hasattr(item, "ref") and hasattr(item, "value"):
             ref, value, stderr = item.ref, item.value, getattr(item, "stderr", None)
         else:
-            raise ArgumentError(f"changes: cannot read {item!r} as (ParameterRef, value[, stderr])")
+            raise ArgumentError(f"changes: cannot read {short_repr(item)} as (ParameterRef, value[, stderr])")
         if not isinstance(ref, ParameterRef):
-            raise ArgumentError(f"changes: {ref!r} is not a ParameterRef")
+            raise ArgumentError(f"changes: {short_repr(ref)} is not a ParameterRef")
+        if isinstance(value, (bool, str, bytes)):
+            raise ArgumentError(f"changes: {ref.label}: value {short_repr(value)} is not a number")
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise ArgumentError(f"changes: {ref.label}: value {value!r} is not a number") from None
+            raise ArgumentError(f"changes: {ref.label}: value {short_repr(value)} is not a number") from None
         if not math.isfinite(value):
             raise ArgumentError(f"changes: {ref.label}: value {value!r} is not finite")
         if stderr is not None and not math.isfinite(float(stderr)):
@@ -219,6 +246,13 @@ def with_values(profile: DeviceProfile, changes, *, name: str | None = None, tim
     ProfileError
         If the result is not a valid profile (the message names the field).
     """
+    check_instance("profile", profile, DeviceProfile)
+    check_str("name", name, allow_none=True)
+    if timestamp is not None and not isinstance(timestamp, (str, datetime)):
+        raise ArgumentError(f"timestamp={short_repr(timestamp)}: must be a datetime or an ISO 8601 string")
+    check_instance("provenance", provenance, dict, allow_none=True)
+    notes = check_sequence("notes", notes, of=str, what="strings")
+    check_bool("keep_t2_physical", keep_t2_physical)
     items = _as_changes(changes)
     d = profile.to_dict()
     gates = {(g["name"], tuple(g["qubits"])): g for g in d["gates"]}

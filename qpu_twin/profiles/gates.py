@@ -80,6 +80,9 @@ def max_average_infidelity(num_qubits: int) -> float:
     For a channel E and target unitary U on dimension d, the average gate
     fidelity is at least 1/(d+1) (reached when tr(U^dag V)=0 for a unitary V),
     so the infidelity is at most d/(d+1): 2/3 for one qubit, 4/5 for two.
+    ``num_qubits`` is 1 to 64.
     """
-    d = 2**num_qubits
+    from ..errors import check_int
+
+    d = 2 ** check_int("num_qubits", num_qubits, minimum=1, maximum=64)
     return d / (d + 1)

@@ -13,7 +13,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import ArgumentError, ProfileError
+from ..errors import ArgumentError, ProfileError, check_instance, check_path, check_str, short_repr
 from ..paths import calibration_data_dir, profiles_dirs
 from .model import DeviceProfile
 from .store import read_profile_file, save_profile
@@ -26,13 +26,16 @@ def history_dirs() -> list[Path]:
 
 def save_to_history(profile: DeviceProfile, folder: str | Path | None = None) -> Path:
     """Save ``profile`` as ``<folder>/<device>/<timestamp>.yaml`` (default: the first history dir)."""
-    base = Path(folder) if folder else history_dirs()[0]
+    check_instance("profile", profile, DeviceProfile)
+    folder = check_path("folder", folder, allow_none=True)
+    base = folder if folder else history_dirs()[0]
     stamp = profile.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     return save_profile(profile, base / profile.name / f"{stamp}.yaml")
 
 
 def calibration_history(device: str) -> list[DeviceProfile]:
     """All dated profiles of ``device`` (shipped and saved), oldest first, one per timestamp."""
+    check_str("device", device)
     found: dict[str, DeviceProfile] = {}
     paths: list[Path] = []
     for folder in profiles_dirs():
@@ -63,13 +66,14 @@ def calibration_history(device: str) -> list[DeviceProfile]:
 
 def profile_as_of(device: str, date) -> DeviceProfile:
     """The latest profile of ``device`` whose timestamp is not after ``date`` (ISO string or datetime)."""
+    check_str("device", device)
     if isinstance(date, datetime):
         when = date
     else:
         try:
             when = datetime.fromisoformat(str(date).replace("Z", "+00:00"))
         except ValueError:
-            raise ArgumentError(f"date={date!r}: not an ISO date or datetime (e.g. '2022-05-19' or "
+            raise ArgumentError(f"date={short_repr(date)}: not an ISO date or datetime (e.g. '2022-05-19' or "
                                 "'2022-05-19T12:00:00Z')") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -77,13 +81,15 @@ def profile_as_of(device: str, date) -> DeviceProfile:
     older = [p for p in hist if p.timestamp <= when]
     if not older:
         raise ProfileError(
-            f"{device}: no calibration on or before {when.isoformat()} (earliest: {hist[0].timestamp.isoformat()})"
+            f"{device}: no calibration on or before {when.isoformat()} (date={short_repr(date)}; earliest: "
+            f"{hist[0].timestamp.isoformat()})"
         )
     return older[-1]
 
 
 def drift_summary(device: str) -> list[dict]:
     """One row per dated profile: medians of T1, T2, readout error and 1q/2q gate errors."""
+    check_str("device", device)
     rows = []
     for p in calibration_history(device):
         s = p.summary()

@@ -34,7 +34,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from ..errors import ProfileError, short_repr
+from ..errors import (ArgumentError, ProfileError, check_instance, check_int, check_kwargs, check_path, check_qubits,
+                      check_str, did_you_mean, short_repr)
 from . import importers
 from .gates import CONTROL_FLOW, GATE_SPECS, max_average_infidelity
 from .io import dump_yaml, profile_file_format, read_data_file, write_text_atomic
@@ -62,8 +63,18 @@ def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> Prof
     not wrapped again.
     """
     prefix = _entry_label(cls, data)
+    errors = exc.errors()
+    if len(errors) == 1 and isinstance((errors[0].get("ctx") or {}).get("error"), ProfileError):
+        # one of our validators raised it (pydantic wraps it: ProfileError is a ValueError); keep its
+        # problems, prefixed with where it happened
+        inner = errors[0]["ctx"]["error"]
+        loc = errors[0].get("loc", ())
+        head = prefix + (f"{_where(loc, data)}: " if loc else "")
+        if not head or str(inner).startswith(head):
+            return inner
+        return ProfileError(head + str(inner), [head + p for p in inner.problems])
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = err.get("loc", ())
         where = []
         i = 0
@@ -126,6 +137,23 @@ def _model_at(cls: type, loc) -> type | None:
             return None
         current = found[0]
     return current
+
+
+def _where(loc: tuple, data: Any) -> str:
+    """``qubit 3.t1_us`` / ``gate cx(0, 1).error`` / ``crosstalk.zz.0`` for a pydantic error location."""
+    where = []
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if part in ("qubits", "gates") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            entry = _get(data, part, loc[i + 1])
+            kind = Qubit if part == "qubits" else Gate
+            where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
+            i += 2
+            continue
+        where.append(str(part))
+        i += 1
+    return ".".join(where)
 
 
 def _get(data: Any, part: str, idx: int) -> Any:
@@ -455,18 +483,28 @@ class DeviceProfile(_Frozen):
     # ------------------------------------------------------------------ lookups
     def qubit(self, index: int) -> Qubit:
         """The :class:`Qubit` with this index."""
+        index = check_int("index", index)
         if not 0 <= index < self.num_qubits:
             raise ProfileError(f"device {self.name!r}: no qubit {index} (num_qubits={self.num_qubits})")
         return self.qubits[index]
 
     def gate(self, name: str, qubits) -> Gate:
         """The calibrated :class:`Gate` ``name`` on ``qubits`` (order matters for directed gates)."""
-        qubits = tuple(int(q) for q in qubits)
+        if type(name) is str and type(qubits) is tuple:  # the fast path (hashable, usually valid)
+            try:
+                g = self._gate_index.get((name, qubits))
+            except TypeError:
+                g = None
+            if g is not None:
+                return g
+        check_str("name", name)
+        qubits = check_qubits("qubits", qubits, distinct=False)
         g = self._gate_index.get((name, qubits))
         if g is None and name in GATE_SPECS and GATE_SPECS[name].symmetric and len(qubits) == 2:
             g = self._gate_index.get((name, qubits[::-1]))
         if g is None:
-            raise ProfileError(f"device {self.name!r}: no native gate {name!r} on qubits {qubits}")
+            hint = "" if name in self.native_gates else did_you_mean(name, self.native_gates)
+            raise ProfileError(f"device {self.name!r}: no native gate {name!r}{hint} on qubits {qubits}")
         return g
 
     def has_gate(self, name: str, qubits) -> bool:
@@ -482,13 +520,24 @@ class DeviceProfile(_Frozen):
         return tuple(sorted({g.name for g in self.gates}))
 
     def gates_named(self, name: str) -> tuple[Gate, ...]:
+        """Every calibrated entry of the gate ``name`` (empty if the device has none)."""
+        check_str("name", name)
+        if name not in GATE_SPECS:
+            raise ArgumentError(f"name={name!r}: not a gate name{did_you_mean(name, GATE_SPECS)} "
+                                f"(native gates of {self.name}: {', '.join(self.native_gates)})")
         return tuple(g for g in self.gates if g.name == name)
 
     def is_coupled(self, a: int, b: int) -> bool:
         """True if (a, b) or (b, a) is a coupling edge."""
+        if type(a) is int and type(b) is int and ((a, b) in self._edges or (b, a) in self._edges):
+            return True  # the fast path
+        a, b = self.qubit(check_int("a", a)).index, self.qubit(check_int("b", b)).index  # errors for bad qubits
         return (a, b) in self._edges or (b, a) in self._edges
 
     def zz_khz(self, a: int, b: int) -> float | None:
+        """The static ZZ (kHz) between qubits ``a`` and ``b``, or None if the profile gives none."""
+        self.qubit(check_int("a", a))
+        self.qubit(check_int("b", b))
         for term in self.crosstalk.zz:
             if set(term.qubits) == {a, b}:
                 return term.zz_khz
@@ -520,11 +569,12 @@ class DeviceProfile(_Frozen):
         Gates, coupling edges, ZZ and measurement-crosstalk terms are kept when
         all their qubits are in the subset; the provenance records the mapping.
         """
-        qubits = [int(q) for q in qubits]
-        if len(set(qubits)) != len(qubits):
-            raise ProfileError(f"device {self.name!r}: restrict() got repeated qubits {qubits}")
+        qubits = list(check_qubits("qubits", qubits, allow_empty=False))
+        check_str("name", name, allow_none=True)
         for q in qubits:
-            self.qubit(q)
+            if q >= self.num_qubits:
+                raise ProfileError(f"device {self.name!r}: restrict(qubits={qubits}): no qubit {q} "
+                                   f"(num_qubits={self.num_qubits})")
         new = {q: i for i, q in enumerate(qubits)}
         d = self.to_dict()
         d["name"] = name or f"{self.name}[{','.join(map(str, qubits))}]"
@@ -554,17 +604,20 @@ class DeviceProfile(_Frozen):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DeviceProfile":
+        """Validate a plain dict of the profile's fields (what :meth:`to_dict` returns)."""
+        check_instance("data", data, dict, what="dict of the profile's fields")
         return cls.model_validate(data)
 
     def to_yaml(self) -> str:
         return dump_yaml(self.to_dict())
 
     def to_json(self, *, indent: int | None = 1) -> str:
+        check_int("indent", indent, minimum=0, allow_none=True)
         return json.dumps(self.to_dict(), indent=indent) + "\n"
 
     def save(self, path) -> Path:
         """Write to ``path`` atomically; the suffix (.yaml/.yml/.json) selects the format. Returns the path."""
-        path = Path(path)
+        path = check_path("path", path)
         fmt = profile_file_format(path, action="save")
         write_text_atomic(path, self.to_json() if fmt == "json" else self.to_yaml())
         return path
@@ -572,15 +625,17 @@ class DeviceProfile(_Frozen):
     @classmethod
     def load(cls, path) -> "DeviceProfile":
         """Read and validate a ``.yaml``/``.yml``/``.json`` profile file."""
-        path = Path(path)
+        path = check_path("path", path)
         data = read_data_file(path)
         return cls.from_text_data(data, source=str(path))
 
     @classmethod
     def from_text_data(cls, data: Any, *, source: str = "<string>") -> "DeviceProfile":
         """Validate parsed file data; errors are prefixed with ``source``."""
+        check_str("source", source)
         if not isinstance(data, dict):
-            raise ProfileError(f"{source}: a profile file must hold a mapping, got {type(data).__name__}")
+            raise ProfileError(f"{source}: a profile file must hold a mapping, got {type(data).__name__} "
+                               f"(data={short_repr(data)})")
         try:
             return cls.model_validate(data)
         except ProfileError as exc:
@@ -597,16 +652,23 @@ class DeviceProfile(_Frozen):
     @classmethod
     def from_qiskit_backend(cls, backend, **kwargs: Any) -> "DeviceProfile":
         """Import any Qiskit ``BackendV2`` with a ``Target`` (see :mod:`.importers.qiskit`)."""
+        check_kwargs("DeviceProfile.from_qiskit_backend", kwargs, importers.profile_data_from_qiskit_backend)
         return cls._from_import(importers.profile_data_from_qiskit_backend(backend, **kwargs))
 
     @classmethod
     def from_ibm_properties(cls, properties: dict, configuration: dict, **kwargs: Any) -> "DeviceProfile":
         """Import legacy IBM ``backend_properties`` / ``backend_configuration`` dicts."""
+        check_instance("properties", properties, dict)
+        check_instance("configuration", configuration, dict)
+        check_kwargs("DeviceProfile.from_ibm_properties", kwargs, importers.profile_data_from_ibm_properties)
         return cls._from_import(importers.profile_data_from_ibm_properties(properties, configuration, **kwargs))
 
     @classmethod
     def from_quantinuum_spec(cls, machine: str, date: str, **kwargs: Any) -> "DeviceProfile":
         """Import a Quantinuum machine from its published spec-sheet and emulator rows."""
+        check_str("machine", machine)
+        check_str("date", date)
+        check_kwargs("DeviceProfile.from_quantinuum_spec", kwargs, importers.profile_data_from_quantinuum_spec)
         return cls._from_import(importers.profile_data_from_quantinuum_spec(machine, date, **kwargs))
 
     @classmethod

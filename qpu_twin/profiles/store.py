@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import ProfileError
+from ..errors import ArgumentError, ProfileError, check_instance, check_path, short_repr
 from ..paths import profiles_dirs
 from .io import SUFFIXES, parse_text
 from .model import DeviceProfile
@@ -18,11 +18,12 @@ def parse_profile_text(text: str, *, fmt: str, source: str = "<string>") -> Devi
 
 def read_profile_file(path) -> DeviceProfile:
     """Read a ``.yaml``/``.yml``/``.json`` profile file."""
-    return DeviceProfile.load(path)
+    return DeviceProfile.load(check_path("path", path))
 
 
 def save_profile(profile: DeviceProfile, path) -> Path:
     """Write ``profile`` to ``path`` atomically (format from the suffix); returns the path."""
+    check_instance("profile", profile, DeviceProfile)
     return profile.save(path)
 
 
@@ -62,8 +63,8 @@ def load_profile(name_or_path) -> DeviceProfile:
     if isinstance(name_or_path, DeviceProfile):
         return name_or_path
     if not isinstance(name_or_path, (str, Path)):
-        raise ProfileError(f"profile={type(name_or_path).__name__}: give a DeviceProfile, a shipped profile name "
-                           "or a path to a .yaml/.json file")
+        raise ArgumentError(f"profile={short_repr(name_or_path)}: give a DeviceProfile, a shipped profile name "
+                            f"or a path to a .yaml/.json file (got {type(name_or_path).__name__})")
     text = str(name_or_path)
     path = Path(text)
     if path.suffix.lower() in SUFFIXES or path.is_file():
