@@ -97,6 +97,9 @@ def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> Prof
         if kind == "value_error" and isinstance(inner, ProfileError):
             # raised by a nested entry's own validation: its problems already name field and value
             problems += [p if not field or p.startswith(field) else f"{field}: {p}" for p in inner.problems]
+        elif kind == "missing" and loc and isinstance(loc[-1], int):
+            parent = _value_at(data, loc[:-1])  # a too-short sequence: show it (it is small by construction)
+            problems.append(f"{field}: required item missing ({'.'.join(map(str, loc[:-1]))}={_short(parent)})")
         elif kind == "missing":
             problems.append(f"{field}: required field missing")
         elif kind == "extra_forbidden":
@@ -137,6 +140,17 @@ def _model_at(cls: type, loc) -> type | None:
             return None
         current = found[0]
     return current
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    """The value at a pydantic error location inside the input data (None if it cannot be followed)."""
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
 
 
 def _where(loc: tuple, data: Any) -> str:
