@@ -61,8 +61,10 @@ def __dir__():
 
 
 def _cirq_exporter(profile, **kwargs):
+    from .errors import check_kwargs
     from .interop.cirq import to_cirq_noise_model as export
 
+    check_kwargs("DeviceProfile.to_cirq_noise_model", kwargs, export)
     return export(profile, **kwargs)
 
 

@@ -353,6 +353,10 @@ API: list[Entry] = [
                 **({"noise": NOISE} if m in ("program", "density_matrix") else {})},
             names={"circuit": CIRCUIT_NAMES})
       for m in ("compile", "schedule", "program", "density_matrix")],
+    Entry("Twin.layer_noise", Twin.layer_noise, lambda c, kw: c.twin.layer_noise(**kw), lambda c: {"circuit": c.bell}, {
+        "circuit": CIRCUIT(), "transpile": TRANSPILE, "seed": SEED(), "noise": NOISE,
+        "model": CHOICE("sprase"),
+    }, names={"circuit": CIRCUIT_NAMES}),
     Entry("Twin.noise_map", Twin.noise_map, lambda c, kw: c.twin.noise_map(**kw), good(op="rz", qubits=0, params=(0.3,)), {
         "op": CHOICE("sxx"),
         "qubits": [Bad("ab"), Bad(None), Bad(2.5), Bad(True), Bad(5), Bad(-1), Bad([0, 0]),
@@ -380,7 +384,9 @@ API: list[Entry] = [
     # ------------------------------------------------------------------ qpu_twin: NoiseOptions
     Entry("NoiseOptions", qpu_twin.NoiseOptions, fn(qpu_twin.NoiseOptions), good(), {
         "level": CHOICE("lindbald"),
-        **{b: BOOL() for b in ("idle", "delays", "zz", "readout", "decoherence", "gate_error", "reset_error")},
+        **{b: BOOL() for b in ("idle", "delays", "zz", "readout", "decoherence", "gate_error", "reset_error",
+                               "preparation", "readout_window", "backaction", "spectators", "correlated_readout",
+                               "leakage", "quasi_static")},
     }),
     Entry("NoiseOptions.coerce", qpu_twin.NoiseOptions.coerce, fn(qpu_twin.NoiseOptions.coerce), good(noise="aer"), {
         "noise": NOISE,
@@ -475,6 +481,15 @@ API: list[Entry] = [
               "configuration": [Bad(3), Bad(None), Bad("x")],
               "**kwargs": [Bad({"nmae": "x"}, shows=("nmae",), names=("nmae",), hint="did you mean")],
           }),
+    Entry("DeviceProfile.from_cirq_google", DeviceProfile.from_cirq_google,
+          fn(DeviceProfile.from_cirq_google), good(processor="rainbow"), {
+              "processor": [Bad(3, ProfileError), Bad(None, ProfileError), Bad("rainbw", ProfileError)],
+              "**kwargs": [Bad({"nmae": "x"}, shows=("nmae",), names=("nmae",), hint="did you mean")],
+          }),
+    Entry("DeviceProfile.to_cirq_noise_model", DeviceProfile.to_cirq_noise_model,
+          lambda c, kw: c.profile.to_cirq_noise_model(**kw), good(), {
+              "**kwargs": [Bad({"qbits": None}, shows=("qbits",), names=("qbits",), hint="did you mean")],
+          }),
     Entry("DeviceProfile.from_quantinuum_spec", DeviceProfile.from_quantinuum_spec,
           fn(DeviceProfile.from_quantinuum_spec), good(machine="H1-1", date="2023-01-20"), {
               "machine": [Bad(3), Bad(None), Bad("H9-9", ProfileError)],
@@ -508,6 +523,17 @@ API: list[Entry] = [
     Entry("MeasurementCrosstalk", profiles.MeasurementCrosstalk, fn(profiles.MeasurementCrosstalk), good(error=0.01), {
         "error": [Bad("x", ProfileError), Bad(INF, ProfileError)],
         "measured": [Bad("a", ProfileError)],
+    }, exempt={"**data": "pydantic: every field is type-checked"}),
+    Entry("ReadoutSpectator", profiles.ReadoutSpectator, fn(profiles.ReadoutSpectator), good(dephasing_rate_mhz=0.01), {
+        "dephasing_rate_mhz": [Bad("x", ProfileError), Bad(NAN, ProfileError)],
+        "stark_shift_mhz": [Bad("x", ProfileError), Bad(INF, ProfileError)],
+        "measured": [Bad("a", ProfileError)],
+        "spectator": [Bad(2.5, ProfileError)],
+    }, exempt={"**data": "pydantic: every field is type-checked"}),
+    Entry("CorrelatedReadout", profiles.CorrelatedReadout, fn(profiles.CorrelatedReadout),
+          good(qubits=(0, 1), assignment=((1.0, 0, 0, 0), (0, 1.0, 0, 0), (0, 0, 1.0, 0), (0, 0, 0, 1.0))), {
+        "qubits": [Bad((0,), ProfileError), Bad("ab", ProfileError)],
+        "assignment": [Bad("x", ProfileError), Bad(((1.0, 0, 0),), ProfileError, shows=("assignment",))],
     }, exempt={"**data": "pydantic: every field is type-checked"}),
     Entry("Crosstalk", profiles.Crosstalk, fn(profiles.Crosstalk), good(), {
         "zz": [Bad(3, ProfileError), Bad([{"qubits": [0]}], ProfileError, shows=("[0]", "qubits"))],
@@ -680,6 +706,8 @@ API: list[Entry] = [
               "seed": SEED(),
               "progress": BOOL(none=True),
               "checkpoint": PATH(none=True),
+              "checkpoint_every_s": REAL(0, none=True),
+              "keep_checkpoint": BOOL(),
               "resume": BOOL() + [Bad(True, BenchmarkError, shows=("resume=True",), names=("checkpoint",))],
               "**model_kw": [Bad({"aer_shot": 10}, shows=("aer_shot",), names=("aer_shot",), hint="did you mean")],
           }, names={"ds": ("ds", "dataset")}),
@@ -720,6 +748,7 @@ API: list[Entry] = [
         "progress": BOOL(),
         "timestamp": [Bad(3), Bad("notadate"), Bad(["2024"])],
         "checkpoint": PATH(none=True),
+        "keep_checkpoint": BOOL(),
         "resume": BOOL() + [Bad(True, FitError, shows=("resume=True",), names=("checkpoint",))],
     }),
     Entry("profile_with", fit.profile_with, fn(fit.profile_with), lambda c: {"profile": c.profile, "params": []}, {

@@ -261,6 +261,7 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
     check_bool("progress", progress, allow_none=True)
     check_path("checkpoint", checkpoint, allow_none=True)
     check_bool("resume", resume)
+    check_bool("keep_checkpoint", keep_checkpoint)
     check_kwargs("run_benchmark", model_kw, ["aer_shots", "include"])
     every = check_real("checkpoint_every_s", CHECKPOINT_EVERY_S if checkpoint_every_s is None else checkpoint_every_s,
                        minimum=0.0)

@@ -495,6 +495,7 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
     timestamp = _check_timestamp(timestamp)
     check_path("checkpoint", checkpoint, allow_none=True)
     check_bool("resume", resume)
+    check_bool("keep_checkpoint", keep_checkpoint)
     t0 = time.perf_counter()
     circuits = [c for c in circuits if c.counts]
     if not circuits:

@@ -51,7 +51,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ..errors import QpuTwinError
+from ..errors import QpuTwinError, check_choice
 from . import channels as ch
 
 #: Layers with at most this many qubits get every Pauli fidelity computed exactly.
@@ -438,8 +438,7 @@ def compute_layer_noise(builder, circuit, *, model: str = "sparse", qubits: Sequ
     from qiskit import QuantumCircuit
     from qiskit.quantum_info import PauliLindbladMap
 
-    if model not in ("sparse", "full"):
-        raise QpuTwinError(f"layer_noise: model={model!r}: use 'sparse' or 'full'")
+    check_choice("model", model, ("sparse", "full"))
     qs = tuple(active_qubits(circuit)) if qubits is None else tuple(int(q) for q in qubits)
     if model == "full" and len(qs) > FULL_MAX_QUBITS:
         raise QpuTwinError(

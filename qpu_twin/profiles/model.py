@@ -691,6 +691,7 @@ class DeviceProfile(_Frozen):
         shipped median calibration (see :mod:`.importers.cirq_google`; needs ``qpu_twin[interop]``)."""
         from .importers.cirq_google import profile_data_from_cirq_google
 
+        check_kwargs("DeviceProfile.from_cirq_google", kwargs, profile_data_from_cirq_google)
         return cls._from_import(profile_data_from_cirq_google(processor, **kwargs))
 
     def to_cirq_noise_model(self, **kwargs: Any):
