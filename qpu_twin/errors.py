@@ -185,3 +185,17 @@ def check_real(name: str, value, *, minimum: float | None = None, maximum: float
     if maximum is not None and v > maximum:
         raise ArgumentError(f"{name}={v!r}: must be <= {maximum}")
     return v
+
+
+def finite_float(label: str, value, *, error: type[QpuTwinError] = ArgumentError) -> float:
+    """``float(value)`` (a number or numeric text), or ``error`` naming ``label`` and the value if it is
+    not a finite number: ``f"{label}={value!r}: not a number"`` / ``": not finite"``."""
+    import math
+
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise error(f"{label}={short_repr(value)}: not a number") from None
+    if not math.isfinite(x):
+        raise error(f"{label}={x!r}: not finite")
+    return x

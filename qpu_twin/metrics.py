@@ -20,7 +20,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .errors import ArgumentError, short_repr
+from .errors import ArgumentError, finite_float, short_repr
 
 
 def _normalise(d: Mapping[str, float], what: str = "distribution") -> dict[str, float]:
@@ -29,12 +29,7 @@ def _normalise(d: Mapping[str, float], what: str = "distribution") -> dict[str, 
         raise ArgumentError(f"{what}: expected a mapping outcome -> probability or count, got {type(d).__name__}")
     total = 0.0
     for k, v in d.items():
-        try:
-            x = float(v)
-        except (TypeError, ValueError):
-            raise ArgumentError(f"{what}[{short_repr(k)}]={short_repr(v)}: not a number") from None
-        if not math.isfinite(x):
-            raise ArgumentError(f"{what}[{short_repr(k)}]={x!r}: not finite")
+        x = finite_float(f"{what}[{short_repr(k)}]", v)
         if x < -1e-9:
             raise ArgumentError(f"{what}[{short_repr(k)}]={x!r}: negative")
         total += x

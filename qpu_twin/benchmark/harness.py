@@ -32,6 +32,7 @@ import numpy as np
 
 from ..engines.sampling import sample_counts
 from ..errors import BenchmarkError, check_int
+from ..files import read_checkpoint, write_checkpoint, write_text_atomic
 from ..metrics import bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
 from ..twin import Twin
 from ..data import HardwareDataset, MeasuredCircuit
@@ -262,31 +263,12 @@ def _report(ds, models, circuits, records, resamples) -> BenchmarkReport:
 
 
 def _write_checkpoint(path, ident: dict, records: list) -> None:
-    import json
-
-    from ..profiles.io import write_text_atomic
-
-    write_text_atomic(path, json.dumps({"qpu_twin_bench_checkpoint": _CHECKPOINT_VERSION, "ident": ident,
-                                        "records": records}))
+    write_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, records=records)
 
 
 def _read_checkpoint(path, ident: dict) -> list:
-    import json
-    from pathlib import Path
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise BenchmarkError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BenchmarkError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
-    if not isinstance(data, dict) or data.get("qpu_twin_bench_checkpoint") != _CHECKPOINT_VERSION:
-        raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint")
-    for key, want in ident.items():
-        if data["ident"].get(key) != want:
-            raise BenchmarkError(f"checkpoint {str(path)!r} belongs to another run: its {key} differs from this "
-                                 "run's (same dataset, models, resamples and seed are needed to resume)")
+    data = read_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, error=BenchmarkError,
+                           what="benchmark", needed="the same dataset, models, resamples and seed")
     return list(data["records"])
 
 
@@ -300,6 +282,8 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from tabulate import tabulate
+
+    from ..viz import plot_distributions, save_figure
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -319,7 +303,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("mean Hellinger to measured")
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
-    fig.savefig(folder / "models.png", dpi=110)
+    save_figure(fig, folder / "models.png", dpi=110)
     plt.close(fig)
     # per-circuit metric
     fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -329,11 +313,9 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("Hellinger")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(folder / "per_circuit.png", dpi=110)
+    save_figure(fig, folder / "per_circuit.png", dpi=110)
     plt.close(fig)
     # predicted vs measured for the first circuits
-    from ..viz import plot_distributions
-
     ex_lines = []
     models = models or []
     for i, bc in enumerate([c for c in ds.circuits if c.counts][:examples]):
@@ -342,13 +324,11 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
             if m.name in ("twin_lindblad", "aer_properties", "aer_backend", "ideal"):
                 dists[m.name] = m.predict(bc)
         fig = plot_distributions(dists, top=12, title=bc.name, log=True)
-        fig.savefig(folder / f"example_{i}.png", dpi=110)
+        save_figure(fig, folder / f"example_{i}.png", dpi=110)
         plt.close(fig)
         ex_lines.append(f"![{bc.name}](example_{i}.png)")
     md = [f"# Benchmark: {report.dataset}", "",
           f"Device {report.meta['device']}, {report.meta['circuits']} circuits with measured counts; "
           f"95 % intervals from {report.meta['resamples']} multinomial resamples of the measured counts.", "",
           table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, ""]
-    path = folder / "report.md"
-    path.write_text("\n".join(md))
-    return str(path)
+    return str(write_text_atomic(folder / "report.md", "\n".join(md)))

@@ -31,7 +31,6 @@ Conventions (chosen to reproduce Quantinuum's own published numbers in
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from ..errors import CalibrationError
+from ..files import read_json_object
 from .experiments import CalibrationResult
 
 TYPES = ("SQ_RB", "TQ_RB", "Memory_RB", "SPAM", "Measurement_crosstalk")
@@ -77,19 +77,8 @@ def _detect(data: dict, stem: str) -> tuple[str, str | None, str | None]:
 def load_quantinuum(path) -> QuantinuumData:
     """Load and validate one Quantinuum benchmark file (clear error on malformed data)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CalibrationError(f"{path}: cannot read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CalibrationError(f"{path}: not valid JSON (truncated file?): {exc}") from None
-    if not isinstance(data, dict):
-        raise CalibrationError(f"{path}: expected a JSON object, got {type(data).__name__}")
-    for key in ("shots", "survival"):
-        if key not in data:
-            raise CalibrationError(f"{path}: missing field {key!r} (not a Quantinuum benchmark file?)")
+    data = read_json_object(path, error=CalibrationError, label=str(path), required=("shots", "survival"),
+                            hint=" (not a Quantinuum benchmark file?)")
     shots = data["shots"]
     if not isinstance(shots, int) or shots <= 0:
         raise CalibrationError(f"{path}: shots={shots!r} must be a positive integer")

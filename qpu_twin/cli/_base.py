@@ -59,30 +59,26 @@ def _with_suggestion(message: str, parser: argparse.ArgumentParser) -> str:
     return message
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (and <= 10**15)."""
+def _int_in_range(text: str, minimum: int, maximum: int, maximum_text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
-    if value > MAX_SHOTS:
-        raise argparse.ArgumentTypeError(f"{value} is too large (at most 10**15)")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} must be >= {minimum}")
+    if value > maximum:
+        raise argparse.ArgumentTypeError(f"{value} is too large (at most {maximum_text})")
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (and <= 10**15)."""
+    return _int_in_range(text, 1, MAX_SHOTS, "10**15")
 
 
 def nonneg_int(text: str) -> int:
     """argparse type: an integer >= 0 (seeds, counts)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 0")
-    if value > 2**128 - 1:
-        raise argparse.ArgumentTypeError(f"{value} is too large (at most 2**128 - 1)")
-    return value
+    return _int_in_range(text, 0, 2**128 - 1, "2**128 - 1")
 
 
 def fraction(text: str) -> float:
@@ -103,6 +99,27 @@ def existing_path(text: str) -> Path:
     if not path.exists():
         raise argparse.ArgumentTypeError(f"{text!r} does not exist")
     return path
+
+
+def long_run_parser(sub, name: str, *, help: str, description: str, what: str, kept: str,
+                    default_checkpoint: str) -> argparse.ArgumentParser:
+    """The subparser of a long run over a dataset (``bench``, ``fit``) that Ctrl-C stops cleanly.
+
+    It has DATASET and a group of --max-circuits, --aer-shots, --checkpoint
+    and --resume; ``kept`` says what the checkpoint keeps (in the description).
+    """
+    p = sub.add_parser(name, help=help, formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description=f"{description} Ctrl-C stops cleanly and keeps {kept} in the checkpoint; "
+                       "--resume continues from it.")
+    p.add_argument("dataset", type=existing_path, help="dataset folder (dataset.json) or IBM job archive folder/file "
+                   "(calibration_data/... are shipped)")
+    g = p.add_argument_group("dataset, Aer and checkpoint")
+    g.add_argument("--max-circuits", type=positive_int, help="only the first N circuits (default: all)")
+    g.add_argument("--aer-shots", type=positive_int, default=20_000, help="shots for Aer when it cannot be exact")
+    g.add_argument("--checkpoint", metavar="FILE", type=Path, default=None,
+                   help=f"checkpoint file (default: {default_checkpoint} in the current folder)")
+    g.add_argument("--resume", action="store_true", help=f"continue an interrupted {what} from its checkpoint")
+    return p
 
 
 def output_file(text: str) -> Path:

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 from tabulate import tabulate
 
 from ..errors import ArgumentError
-from ._base import existing_path, nonneg_int, positive_int
+from ._base import long_run_parser, nonneg_int, positive_int
+
+DEFAULT_CHECKPOINT = "qpu-twin-bench.checkpoint.json"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="compare the twin and baselines with measured hardware counts",
-                       description="Benchmark the twin (and Aer, ablations) against measured counts, with "
-                       "bootstrap confidence intervals. Ctrl-C stops cleanly and keeps the finished circuits in "
-                       "the checkpoint; --resume continues from it.",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("dataset", type=existing_path,
-                   help="dataset folder (dataset.json) or IBM job archive folder/file "
-                   "(calibration_data/... are shipped)")
+    p = long_run_parser(sub, "bench", help="compare the twin and baselines with measured hardware counts",
+                        description="Benchmark the twin (and Aer, ablations) against measured counts, with "
+                        "bootstrap confidence intervals.", what="run", kept="the finished circuits",
+                        default_checkpoint=DEFAULT_CHECKPOINT)
     p.add_argument("--profile", help="profile for the twin (default: the dataset's own calibration snapshots)")
     p.add_argument("--models", help="comma-separated subset of: ideal,aer,twin_aer,twin_lindblad,twin_no_idle,"
                    "twin_no_zz,twin_no_readout (default: all)")
-    p.add_argument("--aer-shots", type=positive_int, default=20_000, help="shots for Aer when it cannot be exact")
     p.add_argument("--resamples", type=positive_int, default=200, help="bootstrap resamples for the intervals")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the bootstrap")
-    p.add_argument("--max-circuits", type=positive_int, help="only the first N circuits (default: all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="DIR", help="write a Markdown report with plots to DIR")
-    p.add_argument("--checkpoint", metavar="FILE", type=Path, default=None,
-                   help="checkpoint file (default: qpu-twin-bench.checkpoint.json in the current folder)")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
     p.set_defaults(func=cmd_bench)
-
-
-DEFAULT_CHECKPOINT = "qpu-twin-bench.checkpoint.json"
 
 
 def cmd_bench(args) -> int:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 from tabulate import tabulate
 
-from ._base import existing_path, fraction, nonneg_int, output_file, positive_int
+from ._base import long_run_parser, fraction, nonneg_int, output_file, positive_int
 
 DEFAULT_CHECKPOINT = "qpu-twin-fit.checkpoint.json"
 
@@ -16,13 +15,10 @@ DEFAULT_CHECKPOINT = "qpu-twin-fit.checkpoint.json"
 def add_parser(sub) -> None:
     from ..fit.heldout import SPLITS
 
-    p = sub.add_parser("fit", help="fit the twin to measured counts; report held-out metrics",
-                       description="Fit the twin's parameters to the measured counts of the training circuits "
-                       "and score the datasheet twin, the fitted twin and Aer on the held-out ones. Ctrl-C stops "
-                       "cleanly and keeps the fit's state in the checkpoint; --resume continues from it.",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("dataset", type=existing_path, help="dataset folder or IBM job archive (calibration_data/... "
-                   "are shipped)")
+    p = long_run_parser(sub, "fit", help="fit the twin to measured counts; report held-out metrics",
+                        description="Fit the twin's parameters to the measured counts of the training circuits "
+                        "and score the datasheet twin, the fitted twin and Aer on the held-out ones.", what="fit",
+                        kept="the fit's state", default_checkpoint=DEFAULT_CHECKPOINT)
     p.add_argument("--profile", help="starting (datasheet) profile (default: the dataset's earliest snapshot)")
     p.add_argument("--split", default="random", choices=list(SPLITS), help="how circuits are split")
     p.add_argument("--train-fraction", type=fraction, default=0.5, help="fraction of circuits that train (random)")
@@ -30,13 +26,8 @@ def add_parser(sub) -> None:
     p.add_argument("--kinds", default="p10,p01,gate_error",
                    help="parameter kinds: p10,p01,gate_error,t1_us,t2_us,zz_khz,overrotation")
     p.add_argument("--sweeps", type=positive_int, default=2, help="rounds of (readout block, each quantum parameter)")
-    p.add_argument("--aer-shots", type=positive_int, default=20_000, help="shots for Aer when it cannot be exact")
-    p.add_argument("--max-circuits", type=positive_int, help="only the first N circuits (default: all)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("-o", "--output", type=output_file, help="write the fitted profile (.yaml/.json)")
-    p.add_argument("--checkpoint", metavar="FILE", type=Path, default=None,
-                   help=f"checkpoint file (default: {DEFAULT_CHECKPOINT} in the current folder)")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted fit from its checkpoint")
     p.set_defaults(func=cmd_fit)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from ..errors import DataError
+from ..files import read_json_object, replaced_atomically, write_text_atomic
 from ..profiles.model import DeviceProfile
 from ..profiles.store import read_profile_file, save_profile
 from .records import MeasuredCircuit
@@ -60,7 +61,7 @@ class HardwareDataset:
 
 
 def save_dataset(ds: HardwareDataset, folder) -> Path:
-    """Write ``ds`` in the documented directory format."""
+    """Write ``ds`` in the documented directory format (each file atomically)."""
     from qiskit import qpy
 
     folder = Path(folder)
@@ -70,7 +71,7 @@ def save_dataset(ds: HardwareDataset, folder) -> Path:
         rel = f"snapshots/{key}.yaml"
         save_profile(prof, folder / rel)
         snaps[key] = rel
-    with open(folder / "circuits.qpy", "wb") as fh:
+    with replaced_atomically(folder / "circuits.qpy") as tmp, open(tmp, "wb") as fh:
         qpy.dump([c.circuit for c in ds.circuits], fh)
     meta = {
         "schema_version": SCHEMA_VERSION, "name": ds.name, "device": ds.device, "date": ds.date, "source": ds.source,
@@ -78,7 +79,7 @@ def save_dataset(ds: HardwareDataset, folder) -> Path:
         "circuits": [{"name": c.name, "counts": c.counts, "shots": c.shots, "physical": c.physical,
                       "answer": c.answer, "snapshot": c.snapshot} for c in ds.circuits],
     }
-    (folder / "dataset.json").write_text(json.dumps(meta, indent=1))
+    write_text_atomic(folder / "dataset.json", json.dumps(meta, indent=1))
     return folder
 
 
@@ -98,15 +99,10 @@ def load_dataset(path) -> HardwareDataset:
 def _load_own(folder: Path) -> HardwareDataset:
     from qiskit import qpy
 
-    try:
-        meta = json.loads((folder / "dataset.json").read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{folder}/dataset.json: not valid JSON: {exc}") from None
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        raise DataError(f"{folder}/dataset.json: schema_version={meta.get('schema_version')!r}, expected 1")
-    for key in ("name", "device", "circuits"):
-        if key not in meta:
-            raise DataError(f"{folder}/dataset.json: missing field {key!r}")
+    meta = read_json_object(folder / "dataset.json", error=DataError, label=f"{folder}/dataset.json",
+                            required=("schema_version", "name", "device", "circuits"))
+    if meta["schema_version"] != SCHEMA_VERSION:
+        raise DataError(f"{folder}/dataset.json: schema_version={meta['schema_version']!r}, expected {SCHEMA_VERSION}")
     with open(folder / "circuits.qpy", "rb") as fh:
         circuits = qpy.load(fh)
     if len(circuits) != len(meta["circuits"]):

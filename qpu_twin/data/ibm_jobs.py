@@ -10,7 +10,6 @@ and ``backend_properties`` / ``backend_configuration`` the cached snapshot.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
 from ..errors import DataError
+from ..files import read_json_object
 from ..paths import calibration_data_dir
 from .records import MeasuredCircuit
 
@@ -79,13 +79,7 @@ def _counts(raw: dict, slots: int, where: str) -> dict[str, int]:
 def load_ibm_job(path) -> IBMJob:
     """Load one archived IBM job file."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: cannot read job JSON: {exc}") from None
-    for key in ("qobj", "result"):
-        if key not in data:
-            raise DataError(f"{path}: missing top-level key {key!r}")
+    data = read_json_object(path, error=DataError, required=("qobj", "result"), hint=" (not an IBM job file?)")
     exps = data["qobj"].get("experiments", [])
     res = data["result"].get("experiments", [])
     if len(exps) != len(res):

@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from ..errors import ArgumentError, ProfileError
+from ..errors import ArgumentError, ProfileError, finite_float
 from .model import DeviceProfile
 
 
@@ -177,12 +177,7 @@ def _as_changes(changes) -> list[tuple[ParameterRef, float, float | None]]:
             raise ArgumentError(f"changes: cannot read {item!r} as (ParameterRef, value[, stderr])")
         if not isinstance(ref, ParameterRef):
             raise ArgumentError(f"changes: {ref!r} is not a ParameterRef")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ArgumentError(f"changes: {ref.label}: value {value!r} is not a number") from None
-        if not math.isfinite(value):
-            raise ArgumentError(f"changes: {ref.label}: value {value!r} is not finite")
+        value = finite_float(f"changes: {ref.label}: value", value)
         if stderr is not None and not math.isfinite(float(stderr)):
             stderr = None
         out.append((ref, value, None if stderr is None else float(stderr)))

@@ -35,9 +35,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from ..errors import ProfileError, short_repr
+from ..files import write_text_atomic
 from . import importers
 from .gates import CONTROL_FLOW, GATE_SPECS, max_average_infidelity
-from .io import dump_yaml, profile_file_format, read_data_file, write_text_atomic
+from .io import dump_yaml, profile_file_format, read_data_file
 from .summary import profile_summary
 
 SCHEMA_VERSION = 1
