@@ -74,10 +74,16 @@ def read_json_object(path, *, error: type[QpuTwinError], required: Sequence[str]
         raise error(f"{label}: not valid JSON (truncated file?): {exc}") from None
     if not isinstance(data, dict):
         raise error(f"{label}: expected a JSON object, got {type(data).__name__}")
+    require_fields(data, required, error=error, label=label, hint=hint)
+    return data
+
+
+def require_fields(data: Mapping[str, Any], required: Sequence[str], *, error: type[QpuTwinError], label: str,
+                   hint: str = "") -> None:
+    """``error`` naming ``label`` and the first field of ``required`` that ``data`` lacks."""
     for key in required:
         if key not in data:
             raise error(f"{label}: missing field {key!r}{hint}")
-    return data
 
 
 def write_checkpoint(path, *, kind: str, version: int, ident: Mapping[str, Any], **state: Any) -> Path:

@@ -28,7 +28,7 @@ from typing import Any
 from qiskit import QuantumCircuit
 
 from ..errors import DataError
-from ..files import read_json_object, replaced_atomically, write_text_atomic
+from ..files import read_json_object, replaced_atomically, require_fields, write_text_atomic
 from ..profiles.model import DeviceProfile
 from ..profiles.store import read_profile_file, save_profile
 from .records import MeasuredCircuit
@@ -99,10 +99,11 @@ def load_dataset(path) -> HardwareDataset:
 def _load_own(folder: Path) -> HardwareDataset:
     from qiskit import qpy
 
-    meta = read_json_object(folder / "dataset.json", error=DataError, label=f"{folder}/dataset.json",
-                            required=("schema_version", "name", "device", "circuits"))
-    if meta["schema_version"] != SCHEMA_VERSION:
-        raise DataError(f"{folder}/dataset.json: schema_version={meta['schema_version']!r}, expected {SCHEMA_VERSION}")
+    label = f"{folder}/dataset.json"
+    meta = read_json_object(folder / "dataset.json", error=DataError, label=label)
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise DataError(f"{label}: schema_version={meta.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+    require_fields(meta, ("name", "device", "circuits"), error=DataError, label=label)
     with open(folder / "circuits.qpy", "rb") as fh:
         circuits = qpy.load(fh)
     if len(circuits) != len(meta["circuits"]):

@@ -47,8 +47,15 @@ SCHEMA_VERSION = 1
 def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> ProfileError:
     """Turn a pydantic ValidationError into a ProfileError naming field and value."""
     prefix = _entry_label(cls, data)
+    errors = exc.errors()
+    inner = (errors[0].get("ctx") or {}).get("error") if len(errors) == 1 else None
+    if isinstance(inner, ProfileError):  # raised by a model validator: it already lists every problem
+        probs = [p if p.startswith(prefix) else prefix + p for p in (inner.problems or [str(inner)])]
+        if len(probs) == 1:
+            return ProfileError(probs[0], probs)
+        return ProfileError(f"{prefix}{len(probs)} problems:\n  " + "\n  ".join(p[len(prefix):] for p in probs), probs)
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = err.get("loc", ())
         where = []
         i = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qpu_twin.data import load_dataset, save_dataset
-from qpu_twin.errors import CalibrationError
+from qpu_twin.errors import DataError
 from qpu_twin.paths import calibration_data_dir
 
 
@@ -28,7 +28,7 @@ def test_malformed_dataset(tmp_path):
     d = tmp_path / "bad"
     d.mkdir()
     (d / "dataset.json").write_text('{"schema_version": 9}')
-    with pytest.raises(CalibrationError, match="schema_version=9"):
+    with pytest.raises(DataError, match="schema_version=9"):
         load_dataset(d)
-    with pytest.raises(CalibrationError, match="does not exist"):
+    with pytest.raises(DataError, match="does not exist"):
         load_dataset(tmp_path / "nothing")
