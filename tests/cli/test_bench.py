@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import warnings
-
 import pytest
 
 from qpu_twin.benchmark import dataset_from_backend, ghz, save_dataset
 from qpu_twin.cli import main
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+#: the command writes its default checkpoint into the current folder
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 def test_cli_bench_json(capsys, tmp_path):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+#: the command writes its default checkpoint into the current folder
+pytestmark = pytest.mark.usefixtures("in_tmp_path")
 
 
 def test_cli_fit_json_and_dated_profile(capsys, tmp_path):
