@@ -400,3 +400,15 @@ def check_kwargs(where: str, kwargs, known) -> None:
     if bad:
         hints = ", ".join(f"{b}={short_repr(kwargs[b])}{did_you_mean(b, known)}" for b in bad)
         raise ArgumentError(f"{where}: unknown keyword argument(s) {hints} (known: {', '.join(known) or 'none'})")
+def finite_float(label: str, value, *, error: type[QpuTwinError] = ArgumentError) -> float:
+    """``float(value)`` (a number or numeric text), or ``error`` naming ``label`` and the value if it is
+    not a finite number: ``f"{label}={value!r}: not a number"`` / ``": not finite"``."""
+    import math
+
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise error(f"{label}={short_repr(value)}: not a number") from None
+    if not math.isfinite(x):
+        raise error(f"{label}={x!r}: not finite")
+    return x

@@ -46,19 +46,11 @@ def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 1
 
 def save_figure(fig, path, *, dpi: int = 120) -> str:
     """Save a matplotlib figure atomically (temporary file in the same folder, then rename); returns the path."""
-    import os
-    import tempfile
     from pathlib import Path
 
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower() or "png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=path.parent if str(path.parent) else ".")
-    os.close(fd)
-    try:
+    from .files import replaced_atomically
+
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    with replaced_atomically(path, suffix=f".{fmt}") as tmp:
         fig.savefig(tmp, dpi=dpi, format=fmt)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return str(path)

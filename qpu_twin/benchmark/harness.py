@@ -34,6 +34,7 @@ import numpy as np
 from ..engines.sampling import sample_counts
 from ..errors import (BenchmarkError, check_bool, check_instance, check_int, check_kwargs, check_path, check_real,
                       check_sequence, did_you_mean)
+from ..files import read_checkpoint, write_checkpoint, write_text_atomic
 from ..metrics import MAX_RESAMPLES, bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
 from ..twin import Twin
 from ..data import HardwareDataset, MeasuredCircuit
@@ -369,32 +370,14 @@ def _diagnostics_section(ds: HardwareDataset, models: list[Model], folder, plt) 
 
 
 def _write_checkpoint(path, ident: dict, records: list) -> None:
-    import json
-
-    from ..profiles.io import write_text_atomic
-
-    write_text_atomic(path, json.dumps({"qpu_twin_bench_checkpoint": _CHECKPOINT_VERSION, "ident": ident,
-                                        "records": records}))
+    write_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, records=records)
 
 
 def _read_checkpoint(path, ident: dict) -> list:
-    import json
-    from pathlib import Path
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise BenchmarkError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BenchmarkError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
-    if (not isinstance(data, dict) or data.get("qpu_twin_bench_checkpoint") != _CHECKPOINT_VERSION
-            or not isinstance(data.get("ident"), dict) or not isinstance(data.get("records"), list)):
-        raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint")
-    for key, want in ident.items():
-        if data["ident"].get(key) != json.loads(json.dumps(want)):
-            raise BenchmarkError(f"checkpoint {str(path)!r} belongs to another run: its {key} differs from this "
-                                 "run's (same dataset, models, resamples and seed are needed to resume)")
+    data = read_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, error=BenchmarkError,
+                           what="benchmark", needed="the same dataset, models, resamples and seed")
+    if not isinstance(data.get("records"), list):
+        raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint (no records list)")
     return list(data["records"])
 
 
@@ -408,6 +391,8 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from tabulate import tabulate
+
+    from ..viz import plot_distributions, save_figure
 
     check_instance("report", report, BenchmarkReport)
     check_instance("ds", ds, HardwareDataset)
@@ -432,7 +417,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("mean Hellinger to measured")
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
-    _savefig_atomic(fig, folder / "models.png")
+    save_figure(fig, folder / "models.png", dpi=110)
     plt.close(fig)
     # per-circuit metric
     fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -442,11 +427,9 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("Hellinger")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    _savefig_atomic(fig, folder / "per_circuit.png")
+    save_figure(fig, folder / "per_circuit.png", dpi=110)
     plt.close(fig)
     # predicted vs measured for the first circuits
-    from ..viz import plot_distributions
-
     ex_lines = []
     models = models or []
     for i, bc in enumerate([c for c in ds.circuits if c.counts][:examples]):
@@ -455,7 +438,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
             if m.name in ("twin_lindblad", "aer_properties", "aer_backend", "ideal"):
                 dists[m.name] = m.predict(bc)
         fig = plot_distributions(dists, top=12, title=bc.name, log=True)
-        _savefig_atomic(fig, folder / f"example_{i}.png")
+        save_figure(fig, folder / f"example_{i}.png", dpi=110)
         plt.close(fig)
         ex_lines.append(f"![{bc.name}](example_{i}.png)")
     diag_lines = _diagnostics_section(ds, models, folder, plt)
@@ -464,24 +447,5 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
           f"95 % intervals from {report.meta['resamples']} multinomial resamples of the measured counts.", "",
           table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, "",
           *diag_lines]
-    path = folder / "report.md"
-    from ..profiles.io import write_text_atomic
-
-    write_text_atomic(path, "\n".join(md))  # last: a report.md means every figure it shows is complete
-    return str(path)
-
-
-def _savefig_atomic(fig, path) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # last: a report.md means every figure it shows is complete
+    return str(write_text_atomic(folder / "report.md", "\n".join(md)))

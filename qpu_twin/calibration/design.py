@@ -12,30 +12,22 @@ import numpy as np
 
 from ..errors import CalibrationError, check_qubits, check_str
 from ..profiles.model import DeviceProfile
-from .experiments import (
-    Experiment,
-    HahnEchoExperiment,
-    RamseyExperiment,
-    RBExperiment,
-    ReadoutExperiment,
-    T1Experiment,
-    ZZExperiment,
-)
+from . import experiments as ex
 
 EXPERIMENTS = {
-    "t1": T1Experiment,
-    "ramsey": RamseyExperiment,
-    "hahn": HahnEchoExperiment,
-    "readout": ReadoutExperiment,
-    "rb": RBExperiment,
-    "zz": ZZExperiment,
+    "t1": ex.T1Experiment,
+    "ramsey": ex.RamseyExperiment,
+    "hahn": ex.HahnEchoExperiment,
+    "readout": ex.ReadoutExperiment,
+    "rb": ex.RBExperiment,
+    "zz": ex.ZZExperiment,
 }
 
 #: how many qubits each experiment takes (RB: 1 or 2)
 ARITY = {"t1": (1,), "ramsey": (1,), "hahn": (1,), "readout": (1,), "rb": (1, 2), "zz": (2,)}
 
 
-def design_experiment(name: str, profile: DeviceProfile, qubits, *, seed: int | None = None) -> Experiment:
+def design_experiment(name: str, profile: DeviceProfile, qubits, *, seed: int | None = None) -> ex.Experiment:
     """The default experiment ``name`` on ``qubits`` of ``profile`` (see the module docstring)."""
     from ..errors import did_you_mean
     from ..profiles.store import load_profile
@@ -57,16 +49,16 @@ def design_experiment(name: str, profile: DeviceProfile, qubits, *, seed: int | 
     t1 = q0.t1_us or 100.0
     t2 = q0.t2_us or 100.0
     if name == "t1":
-        return T1Experiment(qubits[0], np.linspace(0.5, 4 * t1, 21))
+        return ex.T1Experiment(qubits[0], np.linspace(0.5, 4 * t1, 21))
     if name == "ramsey":
-        return RamseyExperiment(qubits[0], np.linspace(0, 2 * t2, 61), detuning_mhz=3.0 / (2 * t2))
+        return ex.RamseyExperiment(qubits[0], np.linspace(0, 2 * t2, 61), detuning_mhz=3.0 / (2 * t2))
     if name == "hahn":
-        return HahnEchoExperiment(qubits[0], np.linspace(0.5, 3 * t2, 21))
+        return ex.HahnEchoExperiment(qubits[0], np.linspace(0.5, 3 * t2, 21))
     if name == "readout":
-        return ReadoutExperiment(qubits[0])
+        return ex.ReadoutExperiment(qubits[0])
     if name == "rb":
         lengths = [1, 100, 300, 600, 1000, 1500] if len(qubits) == 1 else [1, 5, 15, 30, 50, 80]
-        return RBExperiment(qubits, lengths, num_samples=6, seed=seed or 0)
+        return ex.RBExperiment(qubits, lengths, num_samples=6, seed=seed or 0)
     zz = abs(profile.zz_khz(*qubits) or 50.0)
     span = min(2 * t2, 2.0 / (zz * 1e-3))
-    return ZZExperiment(qubits[0], qubits[1], np.linspace(0, span, 41), detuning_mhz=max(4 / span, 2 * zz * 1e-3))
+    return ex.ZZExperiment(qubits[0], qubits[1], np.linspace(0, span, 41), detuning_mhz=max(4 / span, 2 * zz * 1e-3))

@@ -134,8 +134,27 @@ def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *,
     return [{k.replace(" ", ""): v for k, v in result.get_counts(i).items()} for i in range(len(tq))], tq
 
 
-def _delay(qc: QuantumCircuit, seconds: float, qubit: int) -> None:
+def _delay(qc: QuantumCircuit, seconds: float, qubit: int, dt_s: float | None = None) -> float:
+    """Wait ``seconds`` on ``qubit``; returns the wait actually applied (s).
+
+    On a device with a time step ``dt_s`` the wait is the nearest whole number
+    of steps (as the hardware runs it), so the analysis fits the delays that
+    ran, and the transpiler has nothing to round.
+    """
+    if dt_s:
+        steps = int(round(float(seconds) / dt_s))
+        qc.delay(steps, qubit, unit="dt")
+        return steps * dt_s
     qc.delay(float(seconds) * 1e6, qubit, unit="us")
+    return float(seconds)
+
+
+def _dt_of(target) -> float | None:
+    """The time step (s) of a Twin's profile or a backend's Target, if it has one."""
+    profile = getattr(target, "profile", None)
+    if profile is not None and hasattr(profile, "dt_ns"):
+        return None if profile.dt_ns is None else profile.dt_ns * 1e-9
+    return getattr(getattr(target, "target", None), "dt", None) or getattr(target, "dt", None)
 
 
 class Experiment:
@@ -146,7 +165,8 @@ class Experiment:
     def __init__(self, qubits: Sequence[int]):
         self.qubits = check_qubits("qubits", qubits, allow_empty=False)
 
-    def circuits(self) -> list[QuantumCircuit]:  # pragma: no cover - interface
+    def circuits(self, *, dt_s: float | None = None) -> list[QuantumCircuit]:  # pragma: no cover - interface
+        """The experiment's circuits; waits are whole multiples of ``dt_s`` (s) when given."""
         raise NotImplementedError
 
     def run(self, target, *, shots: int = 1000, seed=None) -> ExperimentData:
@@ -154,7 +174,7 @@ class Experiment:
         _backend_of(target)  # CalibrationError naming a target that cannot run circuits
         shots = check_int("shots", shots, minimum=1, maximum=10**15)  # qpu_twin.twin.MAX_SHOTS
         check_seed(seed)
-        circs = self.circuits()
+        circs = self.circuits(dt_s=_dt_of(target))
         counts, compiled = run_counts(target, circs, self.qubits, shots=shots, seed=seed)
         x, k, n, series = [], [], [], []
         for c, cnt in zip(circs, counts):
@@ -203,14 +223,15 @@ class _DelayScan(Experiment):
     def _metadata(self) -> dict[str, Any]:
         return {}
 
-    def _sequence(self, qc: QuantumCircuit, t_us: float) -> None:  # pragma: no cover - interface
+    def _sequence(self, qc: QuantumCircuit, t_us: float, dt_s: float | None) -> float:  # pragma: no cover
+        """Build the sequence for delay ``t_us``; return the delay it applies (us)."""
         raise NotImplementedError
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):
         out = []
         for t in self.delays_us:
-            qc = QuantumCircuit(1, 1, metadata={"x": float(t), "success": self.success, **self._metadata()})
-            self._sequence(qc, float(t))
+            qc = QuantumCircuit(1, 1, metadata={"success": self.success, **self._metadata()})
+            qc.metadata["x"] = self._sequence(qc, float(t), dt_s)
             qc.measure(0, 0)
             out.append(qc)
         return out
@@ -221,9 +242,9 @@ class T1Experiment(_DelayScan):
 
     name = "T1"
 
-    def _sequence(self, qc, t_us):
+    def _sequence(self, qc, t_us, dt_s):
         qc.x(0)
-        _delay(qc, t_us * 1e-6, 0)
+        return _delay(qc, t_us * 1e-6, 0, dt_s) * 1e6
 
     @classmethod
     def analyse(cls, data, **kw):
@@ -235,12 +256,13 @@ class T1Experiment(_DelayScan):
         return [_result(data, "t1_us", fit, "tau", unit="us")]
 
 
-def _ramsey(qc: QuantumCircuit, q: int, t_us: float, detuning_mhz: float) -> None:
-    """sx, wait t, virtual detuning rz(2 pi f_d t), sx on qubit ``q``."""
+def _ramsey(qc: QuantumCircuit, q: int, t_us: float, detuning_mhz: float, dt_s: float | None = None) -> float:
+    """sx, wait t, virtual detuning rz(2 pi f_d t), sx on qubit ``q``; returns the wait applied (us)."""
     qc.sx(q)
-    _delay(qc, t_us * 1e-6, q)
+    t_us = _delay(qc, t_us * 1e-6, q, dt_s) * 1e6
     qc.rz(2 * np.pi * detuning_mhz * t_us, q)
     qc.sx(q)
+    return t_us
 
 
 class RamseyExperiment(_DelayScan):
@@ -255,8 +277,8 @@ class RamseyExperiment(_DelayScan):
     def _metadata(self):
         return {"detuning_mhz": self.detuning_mhz}
 
-    def _sequence(self, qc, t_us):
-        _ramsey(qc, 0, t_us, self.detuning_mhz)
+    def _sequence(self, qc, t_us, dt_s):
+        return _ramsey(qc, 0, t_us, self.detuning_mhz, dt_s)
 
     def _run_meta(self, compiled):
         return {"detuning_mhz": self.detuning_mhz}
@@ -295,12 +317,13 @@ class HahnEchoExperiment(_DelayScan):
     name = "T2Hahn"
     success = "0"
 
-    def _sequence(self, qc, t_us):
+    def _sequence(self, qc, t_us, dt_s):
         qc.sx(0)
-        _delay(qc, t_us * 0.5e-6, 0)
+        first = _delay(qc, t_us * 0.5e-6, 0, dt_s)
         qc.x(0)
-        _delay(qc, t_us * 0.5e-6, 0)
+        second = _delay(qc, t_us * 0.5e-6, 0, dt_s)
         qc.sx(0)
+        return (first + second) * 1e6
 
     @classmethod
     def analyse(cls, data, **kw):
@@ -320,7 +343,7 @@ class ReadoutExperiment(Experiment):
     def __init__(self, qubit: int):
         super().__init__([check_int("qubit", qubit, minimum=0)])
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):  # no waits: dt_s is not used
         q0 = QuantumCircuit(1, 1, metadata={"x": 0.0, "success": "1", "series": 0})
         q0.measure(0, 0)
         q1 = QuantumCircuit(1, 1, metadata={"x": 1.0, "success": "0", "series": 1})
@@ -359,7 +382,7 @@ class RBExperiment(Experiment):
         self.seed = check_seed(seed)
         self.name = "RB1Q" if len(self.qubits) == 1 else "RB2Q"
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):  # no waits: dt_s is not used
         from qiskit.quantum_info import Clifford, random_clifford
 
         nq = len(self.qubits)
@@ -442,15 +465,15 @@ class ZZExperiment(Experiment):
         self.delays_us = check_real_array("delays_us", delays_us, minimum=0.0)
         self.detuning_mhz = check_real("detuning_mhz", detuning_mhz)
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):
         out = []
         for ctrl in (0, 1):
             for t in self.delays_us:
-                qc = QuantumCircuit(2, 1, metadata={"x": float(t), "success": "1", "series": ctrl})
+                qc = QuantumCircuit(2, 1, metadata={"success": "1", "series": ctrl})
                 if ctrl:
                     qc.x(0)
                 qc.barrier()  # keep the control flip before the Ramsey (ALAP would move it to the end)
-                _ramsey(qc, 1, float(t), self.detuning_mhz)
+                qc.metadata["x"] = _ramsey(qc, 1, float(t), self.detuning_mhz, dt_s)
                 qc.measure(1, 0)
                 out.append(qc)
         return out

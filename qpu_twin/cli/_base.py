@@ -97,16 +97,15 @@ def _with_suggestion(message: str, parser: argparse.ArgumentParser) -> str:
     return message
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1 (and <= 10**15)."""
+def _int_in_range(text: str, minimum: int, maximum: int, maximum_text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
-    if value > MAX_SHOTS:
-        raise argparse.ArgumentTypeError(f"{value} is too large (at most 10**15)")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} must be >= {minimum}")
+    if value > maximum:
+        raise argparse.ArgumentTypeError(f"{value} is too large (at most {maximum_text})")
     return value
 
 
@@ -128,15 +127,7 @@ def int_in(low: int, high: int):
 
 def nonneg_int(text: str) -> int:
     """argparse type: an integer >= 0 (seeds, counts)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 0")
-    if value > 2**128 - 1:
-        raise argparse.ArgumentTypeError(f"{value} is too large (at most 2**128 - 1)")
-    return value
+    return _int_in_range(text, 0, 2**128 - 1, "2**128 - 1")
 
 
 def fraction(text: str) -> float:

@@ -10,7 +10,7 @@ from qiskit import QuantumCircuit
 from qiskit import transpile as qiskit_transpile
 from qiskit.circuit import ControlFlowOp, IfElseOp
 
-from ..errors import ArgumentError, CompileError, short_repr
+from ..errors import ArgumentError, CompileError, finite_float, short_repr
 from ..profiles.model import DeviceProfile
 from .target import build_target
 
@@ -43,8 +43,6 @@ def load_circuit(source, *, parameters: dict | None = None) -> QuantumCircuit:
 
 def bind_parameters(qc: QuantumCircuit, parameters: dict) -> QuantumCircuit:
     """``qc`` with its free parameters bound by name (:class:`CompileError` for unknown names/values)."""
-    import math
-
     by_name = {p.name: p for p in qc.parameters}
     unknown = sorted(set(parameters) - set(by_name))
     if unknown:
@@ -56,13 +54,7 @@ def bind_parameters(qc: QuantumCircuit, parameters: dict) -> QuantumCircuit:
                            f"(its parameters: {', '.join(sorted(by_name)) or 'none'})")
     values = {}
     for name, value in parameters.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise CompileError(f"parameter {name}={value!r} is not a number") from None
-        if not math.isfinite(v):
-            raise CompileError(f"parameter {name}={value!r} is not finite")
-        values[by_name[name]] = v
+        values[by_name[name]] = finite_float(f"parameter {name}", value, error=CompileError)
     return qc.assign_parameters(values)
 
 

@@ -29,6 +29,7 @@ from qiskit import QuantumCircuit
 
 from ..errors import ArgumentError, DataError, check_instance, check_int, check_path, check_sequence, check_str, short_repr
 from ..paths import resolve_shipped
+from ..files import read_json_object, replaced_atomically, require_fields, write_text_atomic
 from ..profiles.model import DeviceProfile
 from ..profiles.store import read_profile_file, save_profile
 from .records import MeasuredCircuit
@@ -63,7 +64,7 @@ class HardwareDataset:
 
 
 def save_dataset(ds: HardwareDataset, folder) -> Path:
-    """Write ``ds`` in the documented directory format."""
+    """Write ``ds`` in the documented directory format (each file atomically)."""
     from qiskit import qpy
 
     check_instance("ds", ds, HardwareDataset)
@@ -74,7 +75,7 @@ def save_dataset(ds: HardwareDataset, folder) -> Path:
         rel = f"snapshots/{key}.yaml"
         save_profile(prof, folder / rel)
         snaps[key] = rel
-    with open(folder / "circuits.qpy", "wb") as fh:
+    with replaced_atomically(folder / "circuits.qpy") as tmp, open(tmp, "wb") as fh:
         qpy.dump([c.circuit for c in ds.circuits], fh)
     meta = {
         "schema_version": SCHEMA_VERSION, "name": ds.name, "device": ds.device, "date": ds.date, "source": ds.source,
@@ -82,7 +83,7 @@ def save_dataset(ds: HardwareDataset, folder) -> Path:
         "circuits": [{"name": c.name, "counts": c.counts, "shots": c.shots, "physical": c.physical,
                       "answer": c.answer, "snapshot": c.snapshot} for c in ds.circuits],
     }
-    (folder / "dataset.json").write_text(json.dumps(meta, indent=1))
+    write_text_atomic(folder / "dataset.json", json.dumps(meta, indent=1))
     return folder
 
 
@@ -106,15 +107,11 @@ def load_dataset(path) -> HardwareDataset:
 def _load_own(folder: Path) -> HardwareDataset:
     from qiskit import qpy
 
-    try:
-        meta = json.loads((folder / "dataset.json").read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{folder}/dataset.json: not valid JSON: {exc}") from None
+    label = f"{folder}/dataset.json"
+    meta = read_json_object(folder / "dataset.json", error=DataError, label=label)
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise DataError(f"{folder}/dataset.json: schema_version={meta.get('schema_version')!r}, expected 1")
-    for key in ("name", "device", "circuits"):
-        if key not in meta:
-            raise DataError(f"{folder}/dataset.json: missing field {key!r}")
+        raise DataError(f"{label}: schema_version={meta.get('schema_version')!r}, expected {SCHEMA_VERSION}")
+    require_fields(meta, ("name", "device", "circuits"), error=DataError, label=label)
     with open(folder / "circuits.qpy", "rb") as fh:
         circuits = qpy.load(fh)
     if len(circuits) != len(meta["circuits"]):

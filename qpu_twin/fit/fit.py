@@ -37,6 +37,7 @@ from scipy.optimize import minimize, minimize_scalar
 from ..data import MeasuredCircuit
 from ..errors import (ArgumentError, FitError, check_bool, check_instance, check_int, check_path, check_real,
                       check_sequence, check_str, did_you_mean, short_repr)
+from ..files import read_checkpoint, write_checkpoint
 from ..profiles.edit import ParameterRef, with_values
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
@@ -564,6 +565,10 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
         fitted = fitted.replace(provenance={**fitted.provenance.model_dump(mode="json"), "notes": [
             f"timestamp {fitted.timestamp.isoformat()}: when the fitted data were taken (starting snapshot "
             f"{profile.timestamp.isoformat()})", *fitted.provenance.notes]})
+    if checkpoint is not None:
+        from pathlib import Path
+
+        Path(checkpoint).unlink(missing_ok=True)  # the fit is complete: nothing to resume (as run_benchmark)
     return FitResult(fitted, model.params, model.log_posterior(), history,
                      seconds_before + time.perf_counter() - t0)
 
@@ -586,32 +591,12 @@ def _check_timestamp(timestamp):
 
 
 def _write_checkpoint(path, ident: dict, params, history, done: int, seconds: float) -> None:
-    import json
-
-    from ..profiles.io import write_text_atomic
-
-    data = {"qpu_twin_fit_checkpoint": _CHECKPOINT_VERSION, "ident": ident, "done": done, "history": history,
-            "seconds": seconds, "params": [[p.value, p.stderr, p.at_bound] for p in params]}
-    write_text_atomic(path, json.dumps(data))
+    write_checkpoint(path, kind="fit", version=_CHECKPOINT_VERSION, ident=ident, done=done, history=history,
+                     seconds=seconds, params=[[p.value, p.stderr, p.at_bound] for p in params])
 
 
 def _read_checkpoint(path, ident: dict) -> dict:
-    import json
-    from pathlib import Path
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FitError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FitError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
-    if (not isinstance(data, dict) or data.get("qpu_twin_fit_checkpoint") != _CHECKPOINT_VERSION
-            or not isinstance(data.get("ident"), dict)):
-        raise FitError(f"checkpoint {str(path)!r} is not a qpu_twin fit checkpoint")
-    for key, want in ident.items():
-        if data["ident"].get(key) != json.loads(json.dumps(want)):
-            raise FitError(f"checkpoint {str(path)!r} belongs to another fit: its {key} differs from this run's "
-                           "(same dataset, profile, kinds, split and settings are needed to resume)")
+    data = read_checkpoint(path, kind="fit", version=_CHECKPOINT_VERSION, ident=ident, error=FitError, what="fit",
+                           needed="the same dataset, profile, kinds, split and settings")
     return {"done": int(data["done"]), "history": data["history"], "seconds": float(data["seconds"]),
             "params": [(float(v), float(e), bool(b)) for v, e, b in data["params"]]}

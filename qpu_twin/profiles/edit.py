@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from ..errors import (ArgumentError, ProfileError, check_bool, check_choice, check_instance, check_sequence, check_str,
-                      did_you_mean, short_repr)
+                      did_you_mean, finite_float, short_repr)
 from .model import DeviceProfile
 
 __all__ = ["KINDS", "KindSpec", "ParameterRef", "get_value", "kind_for_field", "with_values"]
@@ -211,12 +211,7 @@ def _as_changes(changes) -> list[tuple[ParameterRef, float, float | None]]:
             raise ArgumentError(f"changes: {short_repr(ref)} is not a ParameterRef")
         if isinstance(value, (bool, str, bytes)):
             raise ArgumentError(f"changes: {ref.label}: value {short_repr(value)} is not a number")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ArgumentError(f"changes: {ref.label}: value {short_repr(value)} is not a number") from None
-        if not math.isfinite(value):
-            raise ArgumentError(f"changes: {ref.label}: value {value!r} is not finite")
+        value = finite_float(f"changes: {ref.label}: value", value)
         if stderr is not None and not math.isfinite(float(stderr)):
             stderr = None
         out.append((ref, value, None if stderr is None else float(stderr)))

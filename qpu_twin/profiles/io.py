@@ -2,15 +2,13 @@
 
 This module knows nothing of the profile model: :class:`~qpu_twin.DeviceProfile`
 uses it to load and save itself, and :mod:`.store` finds shipped profiles.
-Writes are atomic (a temporary file in the same folder, then ``os.replace``),
-so an interrupted save never leaves half a file.
+Saving is atomic, with :func:`qpu_twin.files.write_text_atomic` (a temporary
+file in the same folder, then ``os.replace``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,39 +59,3 @@ def read_data_file(path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"profile file {str(path)!r}: cannot read it as UTF-8 text: {exc}") from None
     return parse_text(text, fmt=fmt, source=str(path))
-
-
-def write_text_atomic(path, text: str, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding) as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def write_bytes_atomic(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`write_text_atomic`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path

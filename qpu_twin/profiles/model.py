@@ -36,9 +36,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..errors import (ArgumentError, ProfileError, check_instance, check_int, check_kwargs, check_path, check_qubits,
                       check_str, did_you_mean, short_repr)
+from ..files import write_text_atomic
 from . import importers
 from .gates import CONTROL_FLOW, GATE_SPECS, max_average_infidelity
-from .io import dump_yaml, profile_file_format, read_data_file, write_text_atomic
+from .io import dump_yaml, profile_file_format, read_data_file
 from .summary import profile_summary
 
 SCHEMA_VERSION = 1

@@ -9,7 +9,7 @@ import pytest
 import qutip
 from qiskit import QuantumCircuit
 
-from qpu_twin import Twin, load_profile
+from qpu_twin import DecoherenceWarning, Twin, load_profile
 from qpu_twin.noise import channels as ch
 
 NO_READOUT = {"level": "lindblad", "readout": False}
@@ -19,10 +19,13 @@ def _p1(res) -> float:
     return res.probabilities.get("1", 0.0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def quiet():
+    """These tests build gates whose decoherence exceeds their stated error on purpose (near-ideal or long
+    gates): the DecoherenceWarning is expected (test_decoherence_above_stated_error_warns checks it).
+    Function scope: pytest restores the warning filters after every test."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", DecoherenceWarning)
         yield
 
 
@@ -166,6 +169,8 @@ def _all_cached_maps(twin):
             yield key, s
 
 
+# ibm_hanoi's real data state errors below their own decoherence for a few gates: the twin warns by design
+@pytest.mark.filterwarnings("ignore::qpu_twin.errors.DecoherenceWarning")
 def test_every_cached_map_is_cptp():
     """Run varied circuits, then check every cached map: Choi PSD and trace preserved to 1e-10."""
     from qiskit.circuit.random import random_circuit

@@ -1,10 +1,12 @@
-"""Invalid profiles are rejected with a ProfileError naming field and value."""
+"""The profile model: invalid profiles are rejected with a ProfileError naming field and value;
+JSON Schema; fingerprint."""
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 
-from qpu_twin import DeviceProfile, ProfileError
+from qpu_twin import DeviceProfile, ProfileError, load_profile, profile_json_schema
 
 
 def _gate(d, name, qubits):
@@ -198,3 +200,24 @@ def test_symmetric_gate_lookup(line5_dict):
     assert p.gate("cz", (2, 1)) is p.gate("cz", (1, 2))
     with pytest.raises(ProfileError, match=r"no native gate 'cx' on qubits \(0, 3\)"):
         p.gate("cx", (0, 3))
+
+
+@pytest.mark.parametrize("name", ["line5", "ibm_hanoi", "quantinuum_h1-1"])
+def test_json_schema_accepts_shipped_profiles(name):
+    schema = profile_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(load_profile(name).to_dict(), schema)
+
+
+def test_json_schema_rejects_extra_field():
+    schema = profile_json_schema()
+    data = load_profile("line5").to_dict()
+    data["colour"] = "blue"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_fingerprint_tracks_content():
+    p = load_profile("line5")
+    assert p.fingerprint == DeviceProfile.model_validate(p.to_dict()).fingerprint
+    assert p.fingerprint != p.replace(description="changed").fingerprint
