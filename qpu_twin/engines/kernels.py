@@ -23,8 +23,8 @@ def _insert_zeros(g, sorted_pos):
     return g
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def _apply_matrix(psi, mat, positions, nthreads):
+@njit(cache=True, fastmath=True)
+def _prepare(mat, positions):
     m = positions.size
     dim = 1 << m
     offsets = np.zeros(dim, np.int64)
@@ -34,29 +34,54 @@ def _apply_matrix(psi, mat, positions, nthreads):
             if (l >> j) & 1:
                 o += 1 << positions[j]
         offsets[l] = o
-    sp = np.sort(positions)
-    nouter = psi.size >> m
+    return offsets, np.sort(positions), np.ascontiguousarray(mat.real), np.ascontiguousarray(mat.imag)
+
+
+@njit(cache=True, fastmath=True)
+def _apply_groups(psi, mr, mi, offsets, sp, start, stop):
+    """Apply the matrix to amplitude groups ``start..stop-1`` (the shared inner loop)."""
+    dim = offsets.size
+    vr = np.empty(dim)
+    vi = np.empty(dim)
+    for g in range(start, stop):
+        base = _insert_zeros(g, sp)
+        for l in range(dim):
+            z = psi[base + offsets[l]]
+            vr[l] = z.real
+            vi[l] = z.imag
+        for i in range(dim):
+            ar = 0.0
+            ai = 0.0
+            for l in range(dim):
+                ar += mr[i, l] * vr[l] - mi[i, l] * vi[l]
+                ai += mr[i, l] * vi[l] + mi[i, l] * vr[l]
+            psi[base + offsets[i]] = complex(ar, ai)
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _apply_matrix(psi, mat, positions, nthreads):
+    """Parallel kernel: the groups split into ``nthreads`` chunks (one parallel region per call)."""
+    offsets, sp, mr, mi = _prepare(mat, positions)
+    nouter = psi.size >> positions.size
     chunk = (nouter + nthreads - 1) // nthreads
-    mr = np.ascontiguousarray(mat.real)
-    mi = np.ascontiguousarray(mat.imag)
     for t in prange(nthreads):
-        vr = np.empty(dim)
-        vi = np.empty(dim)
         start = t * chunk
         stop = min(nouter, start + chunk)
-        for g in range(start, stop):
-            base = _insert_zeros(g, sp)
-            for l in range(dim):
-                z = psi[base + offsets[l]]
-                vr[l] = z.real
-                vi[l] = z.imag
-            for i in range(dim):
-                ar = 0.0
-                ai = 0.0
-                for l in range(dim):
-                    ar += mr[i, l] * vr[l] - mi[i, l] * vi[l]
-                    ai += mr[i, l] * vi[l] + mi[i, l] * vr[l]
-                psi[base + offsets[i]] = complex(ar, ai)
+        _apply_groups(psi, mr, mi, offsets, sp, start, stop)
+
+
+@njit(cache=True, fastmath=True)
+def _apply_matrix_serial(psi, mat, positions):
+    """Serial kernel: no parallel region (waking worker threads costs more than small states take)."""
+    offsets, sp, mr, mi = _prepare(mat, positions)
+    _apply_groups(psi, mr, mi, offsets, sp, 0, psi.size >> positions.size)
+
+
+#: Density matrices of at least this many qubits use the parallel kernel (when numba has >1
+#: thread); smaller ones the serial one. Chosen by measurement (benchmarks/bench_latency.py
+#: ``--kernels``): below it one parallel region costs more than the whole serial call,
+#: and far more when the cores are busy (the workers must be scheduled to start).
+PARALLEL_MIN_QUBITS = 8
 
 
 def apply_superop(rho: np.ndarray, superop: np.ndarray, qubits, num_qubits: int) -> None:
@@ -68,14 +93,24 @@ def apply_superop(rho: np.ndarray, superop: np.ndarray, qubits, num_qubits: int)
     superop : ndarray, shape (4**k, 4**k)
     qubits : sequence of int
         Local qubits the superop acts on (its local qubit j is ``qubits[j]``).
+
+    Notes
+    -----
+    Below :data:`PARALLEL_MIN_QUBITS` qubits a serial kernel runs, above it the
+    parallel one over ``numba.get_num_threads()`` threads; both run the same
+    inner loop per amplitude group, so the result is bit-for-bit the same.
     """
     k = len(qubits)
     positions = np.empty(2 * k, np.int64)
     for j, q in enumerate(qubits):
         positions[j] = q
         positions[k + j] = num_qubits + q
-    nthreads = nb.get_num_threads() if rho.size >= 4**8 else 1
-    _apply_matrix(rho, np.ascontiguousarray(superop, dtype=np.complex128), positions, nthreads)
+    mat = np.ascontiguousarray(superop, dtype=np.complex128)
+    nthreads = nb.get_num_threads() if num_qubits >= PARALLEL_MIN_QUBITS else 1
+    if nthreads > 1:
+        _apply_matrix(rho, mat, positions, nthreads)
+    else:
+        _apply_matrix_serial(rho, mat, positions)
 
 
 def project_qubit(rho: np.ndarray, qubit: int, num_qubits: int, w0: float, w1: float) -> np.ndarray:
