@@ -26,7 +26,10 @@
     resets, readout errors, no ZZ: for cross-checks against Aer.
 
 Maps are cached per builder by (op, qubits, parameters, duration), so a
-circuit of thousands of ops costs a handful of integrations.
+circuit of thousands of ops costs a handful of integrations, and shared
+between builders of the same profile fingerprint and noise options through
+the process-wide :mod:`qpu_twin.noise.cache` (a new ``Twin`` of a profile
+integrates nothing another one already did).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import scipy.linalg
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
+from .cache import shared_map_cache
 from .options import NoiseOptions
 from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_terminal
 
@@ -79,7 +83,31 @@ class NoiseBuilder:
         self._warned: set = set()
         self._pending_warnings: list[str] = []
         self._batch = False
-        self.stats = {"integrations": 0, "cache_hits": 0}
+        self.stats = {"integrations": 0, "cache_hits": 0, "shared_hits": 0}
+        self._shared_ns: tuple | None = None
+        self._note = None  # decoherence warning of the gate map being built, shared with the map
+
+    # ------------------------------------------------------------------ shared store
+    def _lookup(self, key: tuple) -> np.ndarray | None:
+        """The map under ``key``: this builder's, else the process-wide store's (replaying its warning)."""
+        s = self._cache.get(key)
+        if s is None:
+            if self._shared_ns is None:
+                self._shared_ns = (self.profile.fingerprint, self.options.key())
+            rec = shared_map_cache().get((self._shared_ns, key))
+            if rec is not None:
+                s, note = rec
+                self._cache[key] = s
+                self.stats["shared_hits"] += 1
+                if note is not None:
+                    self._warn_decoherence(*note)
+        return s
+
+    def _store(self, key: tuple, s: np.ndarray, note=None) -> np.ndarray:
+        if self._shared_ns is None:
+            self._shared_ns = (self.profile.fingerprint, self.options.key())
+        s = self._cache[key] = shared_map_cache().put((self._shared_ns, key), s, note)
+        return s
 
     # ------------------------------------------------------------------ per-op maps
     def _relax_params(self, q: int) -> tuple[float | None, float | None]:
@@ -91,11 +119,10 @@ class NoiseBuilder:
     def idle_map(self, qubit: int, duration_ns: float) -> np.ndarray:
         """Exact T1/T2 channel of ``qubit`` over ``duration_ns`` (4x4 row-major superop)."""
         key = ("idle", qubit, round(duration_ns, 9))
-        s = self._cache.get(key)
+        s = self._lookup(key)
         if s is None:
             t1, t2 = self._relax_params(qubit)
-            s = ch.relaxation_superop(duration_ns, t1, t2)
-            self._cache[key] = s
+            s = self._store(key, ch.relaxation_superop(duration_ns, t1, t2))
         return s
 
     def zz_map(self, a: int, b: int, duration_ns: float) -> np.ndarray:
@@ -129,10 +156,11 @@ class NoiseBuilder:
         duration = float(gate.duration_ns if duration_ns is None else duration_ns)
         params = tuple(float(p) for p in params)
         key = ("gate", self.options.level, name, qubits, tuple(round(p, 12) for p in params), round(duration, 9))
-        s = self._cache.get(key)
+        s = self._lookup(key)
         if s is not None:
             self.stats["cache_hits"] += 1
             return s
+        self._note = None
         if operation is None:
             from qiskit.circuit.library import get_standard_gate_name_mapping
 
@@ -146,8 +174,7 @@ class NoiseBuilder:
             s = self._aer_gate_map(name, qubits, u)
         else:
             s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
-        self._cache[key] = s
-        return s
+        return self._store(key, s, self._note)
 
     def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
         k = len(qubits)
@@ -178,12 +205,17 @@ class NoiseBuilder:
         if error > r_dec:
             p = (error - r_dec) / ((1.0 - 1.0 / d) - r_dec)
             return ch.depolarizing_superop(p, k) @ s
-        if error < r_dec - 1e-12 and (name, qubits) not in self._warned:
+        if error < r_dec - 1e-12:
+            self._note = (name, qubits, f"{name}{qubits}: {r_dec:.3g} > {error:.3g}")
+            self._warn_decoherence(*self._note)
+        return s
+
+    def _warn_decoherence(self, name, qubits, text: str) -> None:
+        if (name, qubits) not in self._warned:
             self._warned.add((name, qubits))
-            self._pending_warnings.append(f"{name}{qubits}: {r_dec:.3g} > {error:.3g}")
+            self._pending_warnings.append(text)
             if not self._batch:
                 self._flush_warnings()
-        return s
 
     def _flush_warnings(self) -> None:
         if not self._pending_warnings:
