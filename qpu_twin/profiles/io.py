@@ -10,6 +10,7 @@ import yaml
 
 from ..errors import ProfileError
 from ..paths import profiles_dirs
+from .cache import cached_profile_file
 from .model import DeviceProfile
 
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -48,14 +49,16 @@ def parse_profile_text(text: str, *, fmt: str, source: str = "<string>") -> Devi
 
 
 def read_profile_file(path) -> DeviceProfile:
-    """Read a ``.yaml``/``.yml``/``.json`` profile file."""
+    """Read a ``.yaml``/``.yml``/``.json`` profile file (the parsed profile is reused while the
+    file is unchanged: :mod:`qpu_twin.profiles.cache`)."""
     path = Path(path)
     if not path.is_file():
         raise ProfileError(f"profile file {str(path)!r} does not exist")
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     if path.suffix.lower() not in _SUFFIXES:
         raise ProfileError(f"profile file {str(path)!r}: unknown suffix {path.suffix!r} (use .yaml, .yml or .json)")
-    return parse_profile_text(path.read_text(encoding="utf-8"), fmt=fmt, source=str(path))
+    return cached_profile_file(path, lambda: parse_profile_text(path.read_text(encoding="utf-8"), fmt=fmt,
+                                                                source=str(path)))
 
 
 def save_profile(profile: DeviceProfile, path) -> Path:
