@@ -10,9 +10,13 @@ place, without ever forming a 4^n x 4^n matrix.
 
 from __future__ import annotations
 
+import os
+
 import numba as nb
 import numpy as np
 from numba import njit, prange
+
+from ..errors import EngineError
 
 
 @njit(cache=True, inline="always")
@@ -77,11 +81,24 @@ def _apply_matrix_serial(psi, mat, positions):
     _apply_groups(psi, mr, mi, offsets, sp, 0, psi.size >> positions.size)
 
 
-#: Density matrices of at least this many qubits use the parallel kernel (when numba has >1
-#: thread); smaller ones the serial one. Chosen by measurement (benchmarks/bench_latency.py
-#: ``--kernels``): below it one parallel region costs more than the whole serial call,
-#: and far more when the cores are busy (the workers must be scheduled to start).
-PARALLEL_MIN_QUBITS = 8
+def _parallel_min_qubits(default: int = 10) -> int:
+    raw = os.environ.get("QPU_TWIN_PARALLEL_MIN_QUBITS", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise EngineError(f"environment variable QPU_TWIN_PARALLEL_MIN_QUBITS={raw!r} must be a non-negative integer")
+    return int(raw)
+
+
+#: Density matrices of at least this many qubits use the parallel kernel (when numba has more
+#: than one thread), smaller ones the serial kernel. Chosen by measurement
+#: (``benchmarks/bench_latency.py --only-kernels``, 2 cores): below 10 qubits a call takes
+#: < 2 ms serially; a parallel region then gains at most ~1.5-2x on an idle machine but, when
+#: the cores are busy, often waits for a worker thread to be scheduled (medians of 20-50 ms
+#: per call were measured for 2-9 qubits under load). From 10 qubits a serial call takes
+#: >= 30 ms and parallel is no slower even loaded. Override with the environment variable
+#: ``QPU_TWIN_PARALLEL_MIN_QUBITS`` (e.g. 7 on a dedicated machine); results do not depend on it.
+PARALLEL_MIN_QUBITS = _parallel_min_qubits()
 
 
 def apply_superop(rho: np.ndarray, superop: np.ndarray, qubits, num_qubits: int) -> None:
