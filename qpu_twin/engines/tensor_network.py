@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from .._blas import BlasThreads
 from ..errors import EngineError
 from ..noise.program import Channel, Conditional, Measure, NoisyProgram
 from .base import Engine, EngineOutput, register_engine
@@ -76,39 +77,6 @@ def _serial_blas_max_bond(default: int = 128) -> int:
 #: wait for each other); on an idle 2-core machine threads gain at most 2x. Environment
 #: variable ``QPU_TWIN_MPDO_SERIAL_MAX_BOND`` (0: never limit the BLAS threads).
 SERIAL_BLAS_MAX_BOND = _serial_blas_max_bond()
-
-
-class _BlasThreads:
-    """Switch the loaded BLAS libraries to one thread (threadpoolctl) and back to their own setting.
-
-    Process-wide while switched (as any BLAS thread setting): the engine
-    switches per two-site contraction by bond size and restores on exit.
-    Without threadpoolctl it does nothing.
-    """
-
-    _controller = None
-
-    def __init__(self):
-        self._libs: list = []
-        self.serial = False
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-            return
-        if _BlasThreads._controller is None:
-            _BlasThreads._controller = ThreadpoolController()
-        self._libs = [(lc, lc.num_threads) for lc in _BlasThreads._controller.lib_controllers
-                      if lc.user_api == "blas" and lc.num_threads > 1]
-
-    def set_serial(self, flag: bool) -> None:
-        if flag == self.serial or not self._libs:
-            return
-        for lc, n in self._libs:
-            lc.set_num_threads(1 if flag else n)
-        self.serial = flag
-
-    def restore(self) -> None:
-        self.set_serial(False)
 
 
 def _site_gate(s16: np.ndarray, first_is_q0: bool) -> np.ndarray:
@@ -167,7 +135,7 @@ class MPDO:
     lo: int = 0  # sites < lo are left-isometric, sites > hi right-isometric
     hi: int = 0
     history: list[float] = field(default_factory=list)
-    blas: Any = field(default=None, repr=False)  # a _BlasThreads: one BLAS thread for small contractions
+    blas: Any = field(default=None, repr=False)  # a BlasThreads: one BLAS thread for small contractions
 
     @classmethod
     def zero_state(cls, labels, **opts) -> "MPDO":
@@ -504,7 +472,7 @@ class TensorNetworkEngine(Engine):
         self.check(program)
         order = _site_order(program)
         mp = MPDO.zero_state([("q", q) for q in order], max_bond=self.max_bond, cutoff=self.cutoff)
-        mp.blas = _BlasThreads() if SERIAL_BLAS_MAX_BOND > 0 else None
+        mp.blas = BlasThreads() if SERIAL_BLAS_MAX_BOND > 0 else None
         try:
             return self._run(program, order, mp)
         finally:

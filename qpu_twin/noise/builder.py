@@ -41,6 +41,7 @@ import numpy as np
 import qutip
 import scipy.linalg
 
+from .._blas import single_blas_thread
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
@@ -172,12 +173,13 @@ class NoiseBuilder:
             if params:
                 operation = operation.__class__(*params)
         u = gate_unitary(operation)
-        if self.options.level == "ideal":
-            s = ch.unitary_superop(u)
-        elif self.options.level == "aer":
-            s = self._aer_gate_map(name, qubits, u)
-        else:
-            s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
+        with single_blas_thread():  # small matrices: BLAS threads only add wake-up waits (qpu_twin._blas)
+            if self.options.level == "ideal":
+                s = ch.unitary_superop(u)
+            elif self.options.level == "aer":
+                s = self._aer_gate_map(name, qubits, u)
+            else:
+                s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
         return self._store(key, s, self._note)
 
     def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
@@ -219,9 +221,9 @@ class NoiseBuilder:
             self._warned.add((name, qubits))
             self._pending_warnings.append(text)
             if not self._batch:
-                self._flush_warnings()
+                self._flush_warnings(stacklevel=5)  # the caller of gate_map / noise_map
 
-    def _flush_warnings(self) -> None:
+    def _flush_warnings(self, stacklevel: int = 4) -> None:
         if not self._pending_warnings:
             return
         items = self._pending_warnings
@@ -232,7 +234,7 @@ class NoiseBuilder:
             f"gives a larger infidelity than the stated error, so the twin uses decoherence only "
             f"[gate: decoherence infidelity > stated error]: {shown}",
             DecoherenceWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
     # ------------------------------------------------------------------ aer level
