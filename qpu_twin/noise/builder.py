@@ -128,10 +128,11 @@ class NoiseBuilder:
 
     def zz_map(self, a: int, b: int, duration_ns: float) -> np.ndarray:
         """Diagonal phase exp(-2 pi i zeta t |11><11|) on (a, b) (16x16 superop)."""
-        key = ("zz", a, b, duration_ns)
+        zeta_hz = (self.profile.zz_khz(a, b) or 0.0) * 1e3
+        # zeta is in the key: a map copied into the builder of a changed profile (the fit) never matches
+        key = ("zz", a, b, zeta_hz, duration_ns)
         s = self._lookup(key)
         if s is None:
-            zeta_hz = (self.profile.zz_khz(a, b) or 0.0) * 1e3
             phase = np.exp(-2j * np.pi * zeta_hz * duration_ns * 1e-9)
             s = self._store(key, ch.unitary_superop(np.diag([1, 1, 1, phase])))
         return s

@@ -100,3 +100,22 @@ def test_decoherence_warning_is_replayed_for_a_new_twin(near_ideal_line5):
         t = Twin(prof)
         t.noise_map("x", (3,))
     assert t.builder().stats["shared_hits"] == 1
+
+
+def test_copied_maps_never_stand_in_for_a_changed_zz():
+    """The fit copies a builder's maps into the builder of a changed profile; a ZZ map carries its
+    coupling in the key, so after a change of zz_khz the new phase is used (analytic: exp(-2 pi i zeta t))."""
+    from qpu_twin import DeviceProfile
+
+    base = load_profile("line5").replace(name="line5_zz_copy")
+    old = Twin(base).builder()
+    old.zz_map(0, 1, 1000.0)
+    d = base.to_dict()
+    d["crosstalk"]["zz"][0]["zz_khz"] = -200.0
+    new = Twin(DeviceProfile.model_validate(d)).builder()
+    for key, s in old._cache.items():
+        new._cache[key] = s
+    s = new.zz_map(0, 1, 1000.0)
+    expect = np.exp(-2j * np.pi * (-200e3) * 1000e-9)
+    assert abs(s[12, 12] - expect) < 1e-12  # row-major index r*4 + c: rho[|11>, |00>] picks up the phase
+    assert abs(s[15, 15] - 1.0) < 1e-15  # the |11><11| population does not
