@@ -183,3 +183,42 @@ def test_device_wide_non_native_circuit_is_transpiled():
     qc.measure(0, 0)
     assert not is_native_physical(qc, LINE5)
     assert "h" not in compile_circuit(qc, LINE5, transpile=True, seed=1).count_ops()
+
+
+# ---------------------------------------------------------------------- Qiskit's threads
+def test_serial_passes_give_the_same_output_and_restore_the_environment(monkeypatch):
+    """Transpiling small circuits with QISKIT_IN_PARALLEL=TRUE (except inside Sabre) gives exactly
+    the output of the fully threaded run, and the caller's environment is restored."""
+    import os
+
+    monkeypatch.delenv("QISKIT_IN_PARALLEL", raising=False)
+    tr = tg.Transpiler(HANOI)
+    circs = [ghz(5)] + [random_circuit(5, 10, max_operands=2, measure=True, seed=s) for s in range(3)]  # Sabre
+    from qiskit.transpiler.passes.layout import sabre_layout
+
+    seen = []
+    inner = sabre_layout.sabre_layout_and_routing
+
+    def spy(*args, **kwargs):  # inside SabreLayout.run: the caller's setting (unset), so threads
+        seen.append(os.environ.get("QISKIT_IN_PARALLEL"))
+        return inner(*args, **kwargs)
+
+    monkeypatch.setattr(sabre_layout, "sabre_layout_and_routing", spy)
+    serial = [canon(tr.run(qc, seed=4)) for qc in circs]
+    assert "QISKIT_IN_PARALLEL" not in os.environ
+    assert seen and all(v is None for v in seen)
+    monkeypatch.setattr(tg, "SERIAL_MAX_OPS", -1)
+    threaded = [canon(tr.run(qc, seed=4)) for qc in circs]
+    assert serial == threaded
+
+
+def test_qiskit_serial_keeps_a_users_setting(monkeypatch):
+    import os
+
+    monkeypatch.setenv("QISKIT_IN_PARALLEL", "FALSE")
+    with tg.qiskit_serial():
+        assert os.environ["QISKIT_IN_PARALLEL"] == "TRUE"
+        with tg.qiskit_serial():
+            assert os.environ["QISKIT_IN_PARALLEL"] == "TRUE"
+        assert os.environ["QISKIT_IN_PARALLEL"] == "TRUE"
+    assert os.environ["QISKIT_IN_PARALLEL"] == "FALSE"
