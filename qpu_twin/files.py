@@ -96,7 +96,7 @@ def write_checkpoint(path, *, kind: str, version: int, ident: Mapping[str, Any],
 
 
 def read_checkpoint(path, *, kind: str, version: int, ident: Mapping[str, Any], error: type[QpuTwinError],
-                    what: str, needed: str) -> dict[str, Any]:
+                    what: str, needed: str, other: str | None = None) -> dict[str, Any]:
     """The state saved by :func:`write_checkpoint`, checked to belong to this run.
 
     Parameters
@@ -111,6 +111,8 @@ def read_checkpoint(path, *, kind: str, version: int, ident: Mapping[str, Any], 
         (``needed``, e.g. ``"the same dataset, models, resamples and seed"``).
     what : str
         The run's name in messages (``"benchmark"``, ``"fit"``).
+    other : str, optional
+        What a checkpoint of another run is called (default ``what``): "belongs to another <other>".
     """
     path = Path(path)
     label = f"checkpoint {str(path)!r}"
@@ -121,7 +123,7 @@ def read_checkpoint(path, *, kind: str, version: int, ident: Mapping[str, Any], 
         raise error(f"{label} is not a qpu_twin {what} checkpoint (version {version})")
     for key, want in ident.items():
         if data["ident"].get(key) != json.loads(json.dumps(want)):
-            raise error(f"{label} belongs to another {what}: its {key} differs from this one's "
+            raise error(f"{label} belongs to another {other or what}: its {key} differs from this one's "
                         f"({needed} are needed to resume)")
     return data
 

@@ -364,10 +364,13 @@ class Twin:
         children = ss.spawn(len(items))
         if progress is None:
             progress = len(items) >= 3 and sys.stderr.isatty()
-        from tqdm import tqdm
+        pairs = list(zip(items, children))
+        if progress:
+            from tqdm import tqdm
 
+            pairs = tqdm(pairs, desc=f"twin {self.profile.name}")
         results = []
-        for circ, child in tqdm(list(zip(items, children)), desc=f"twin {self.profile.name}", disable=not progress):
+        for circ, child in pairs:
             results.append(self._run_one(circ, shots, child, transpile, engine, noise))
         return results[0] if single else results
 

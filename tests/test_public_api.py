@@ -851,6 +851,14 @@ API: list[Entry] = [
               "delays_us": [Bad("abc"), Bad(None), Bad([]), Bad([-1.0], shows=("-1.0",))],
               "detuning_mhz": REAL(),
           }),
+    *[Entry(f"{cls.__name__}.circuits", cls.circuits, (lambda mk: lambda c, kw: mk().circuits(**kw))(mk), good(), {
+        "dt_s": REAL(0, strict=True, none=True),
+    }) for cls, mk in ((calibration.T1Experiment, lambda: calibration.T1Experiment(0, [1.0])),
+                       (calibration.RamseyExperiment, lambda: calibration.RamseyExperiment(0, [1.0])),
+                       (calibration.HahnEchoExperiment, lambda: calibration.HahnEchoExperiment(0, [1.0])),
+                       (calibration.ReadoutExperiment, lambda: calibration.ReadoutExperiment(0)),
+                       (calibration.RBExperiment, lambda: calibration.RBExperiment([0], [1, 2])),
+                       (calibration.ZZExperiment, lambda: calibration.ZZExperiment(0, 1, [1.0])))],
     Entry("Experiment.run", cal_exp.Experiment.run, lambda c, kw: c.t1.run(**kw), lambda c: {"target": c.twin, "shots": 10}, {
         "target": [Bad(3, CalibrationError), Bad(None, CalibrationError), Bad("line5", CalibrationError)],
         "shots": INT(1, MAX_SHOTS),
@@ -970,7 +978,7 @@ EXEMPT_METHODS = {
     "QuimbMPDOEngine.run": "runs NoisyPrograms the twin builds",
     "QuimbMPDOEngine.check": "checks NoisyPrograms the twin builds",
     "QuimbMPDOEngine.check_size": "called by the twin with sizes it computed",
-    "Experiment.circuits": "no arguments",
+    "Experiment.circuits": "interface (each experiment's circuits is walked)",
     "Experiment.analyse": "interface (each experiment's analyse is walked)",
     "TwinBackend.set_options": "Qiskit's BackendV2 API (options are checked by TwinBackend.run)",
 }

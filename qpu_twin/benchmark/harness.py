@@ -375,7 +375,7 @@ def _write_checkpoint(path, ident: dict, records: list) -> None:
 
 def _read_checkpoint(path, ident: dict) -> list:
     data = read_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, error=BenchmarkError,
-                           what="benchmark", needed="the same dataset, models, resamples and seed")
+                           what="benchmark", needed="the same dataset, models, resamples and seed", other="run")
     if not isinstance(data.get("records"), list):
         raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint (no records list)")
     return list(data["records"])

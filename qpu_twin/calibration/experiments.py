@@ -228,6 +228,7 @@ class _DelayScan(Experiment):
         raise NotImplementedError
 
     def circuits(self, *, dt_s: float | None = None):
+        dt_s = check_real("dt_s", dt_s, minimum=0.0, strict_minimum=True, allow_none=True)
         out = []
         for t in self.delays_us:
             qc = QuantumCircuit(1, 1, metadata={"success": self.success, **self._metadata()})
@@ -344,6 +345,7 @@ class ReadoutExperiment(Experiment):
         super().__init__([check_int("qubit", qubit, minimum=0)])
 
     def circuits(self, *, dt_s: float | None = None):  # no waits: dt_s is not used
+        dt_s = check_real("dt_s", dt_s, minimum=0.0, strict_minimum=True, allow_none=True)
         q0 = QuantumCircuit(1, 1, metadata={"x": 0.0, "success": "1", "series": 0})
         q0.measure(0, 0)
         q1 = QuantumCircuit(1, 1, metadata={"x": 1.0, "success": "0", "series": 1})
@@ -383,6 +385,7 @@ class RBExperiment(Experiment):
         self.name = "RB1Q" if len(self.qubits) == 1 else "RB2Q"
 
     def circuits(self, *, dt_s: float | None = None):  # no waits: dt_s is not used
+        dt_s = check_real("dt_s", dt_s, minimum=0.0, strict_minimum=True, allow_none=True)
         from qiskit.quantum_info import Clifford, random_clifford
 
         nq = len(self.qubits)
@@ -466,6 +469,7 @@ class ZZExperiment(Experiment):
         self.detuning_mhz = check_real("detuning_mhz", detuning_mhz)
 
     def circuits(self, *, dt_s: float | None = None):
+        dt_s = check_real("dt_s", dt_s, minimum=0.0, strict_minimum=True, allow_none=True)
         out = []
         for ctrl in (0, 1):
             for t in self.delays_us:

@@ -14,7 +14,7 @@ DEFAULT_CHECKPOINT = "qpu-twin-fit.checkpoint.json"
 
 
 #: qpu_twin.fit.heldout.SPLITS, named here so that building the parser loads no simulation code
-SPLITS = ("random",)
+SPLITS = ("random", "by-job", "by-dd", "by-placement")
 
 
 def add_parser(sub) -> None:
@@ -25,11 +25,16 @@ def add_parser(sub) -> None:
     p.add_argument("dataset", type=existing_path, help="dataset folder or IBM job archive (calibration_data/... "
                    "are shipped)")
     p.add_argument("--profile", help="starting (datasheet) profile (default: the dataset's earliest snapshot)")
-    p.add_argument("--split", default="random", choices=list(SPLITS), help="how circuits are split")
+    p.add_argument("--split", default="random", choices=list(SPLITS),
+                   help="how circuits are split: random (--train-fraction, --seed), by-job (train on the earlier "
+                   "jobs, predict later ones), by-dd (train without dynamical decoupling, predict with it), "
+                   "by-placement (train on some qubit lines, predict others)")
     p.add_argument("--train-fraction", type=fraction, default=0.5, help="fraction of circuits that train (random)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the train/test split")
     p.add_argument("--kinds", default="p10,p01,gate_error",
-                   help="parameter kinds: p10,p01,gate_error,t1_us,t2_us,zz_khz,overrotation")
+                   help="comma-separated parameter kinds: p10,p01,gate_error,t1_us,t2_us,zz_khz,overrotation and the "
+                   "physics beyond the datasheet prep_excited_prob,meas_excitation_prob,meas_relaxation_prob,"
+                   "readout_t1_window_ns,leakage_prob,detuning_sigma_khz,reset_error (docs/architecture.md)")
     p.add_argument("--sweeps", type=int_in(1, 100), default=2,
                    help="rounds of (readout block, each quantum parameter), 1 to 100")
     p.add_argument("--aer-shots", type=positive_int, default=20_000, help="shots for Aer when it cannot be exact")

@@ -126,10 +126,16 @@ def cmd_import(args) -> int:
     if args.qiskit_fake:
         profile = DeviceProfile.from_qiskit_backend(resolve_fake(args.qiskit_fake), name=args.name)
     elif args.ibm_json:
-        from ..files import read_json_object
-
-        data = read_json_object(args.ibm_json, error=ProfileError, label=f"--ibm-json {str(args.ibm_json)!r}",
-                                required=("backend_properties", "backend_configuration"))
+        try:
+            with open(args.ibm_json, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise ProfileError(f"--ibm-json {str(args.ibm_json)!r}: cannot read JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ProfileError(f"--ibm-json {str(args.ibm_json)!r}: expected a JSON object, got {type(data).__name__}")
+        for key in ("backend_properties", "backend_configuration"):
+            if key not in data:
+                raise ProfileError(f"--ibm-json {str(args.ibm_json)!r}: missing top-level key {key!r}")
         profile = DeviceProfile.from_ibm_properties(
             data["backend_properties"], data["backend_configuration"], name=args.name, source=str(args.ibm_json)
         )

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from qiskit import QuantumCircuit
-from qiskit import transpile as qiskit_transpile
 from qiskit.circuit import ControlFlowOp, IfElseOp
 
-from ..errors import ArgumentError, CompileError, finite_float, short_repr
+from ..errors import ArgumentError, CompileError, short_repr
 from ..profiles.model import DeviceProfile
-from .target import build_target
+from .target import transpiler_for
 
 #: Instructions that are not gates and that every device supports.
 STRUCTURAL = frozenset({"measure", "reset", "delay", "barrier"})
@@ -43,6 +42,8 @@ def load_circuit(source, *, parameters: dict | None = None) -> QuantumCircuit:
 
 def bind_parameters(qc: QuantumCircuit, parameters: dict) -> QuantumCircuit:
     """``qc`` with its free parameters bound by name (:class:`CompileError` for unknown names/values)."""
+    import math
+
     by_name = {p.name: p for p in qc.parameters}
     unknown = sorted(set(parameters) - set(by_name))
     if unknown:
@@ -54,7 +55,13 @@ def bind_parameters(qc: QuantumCircuit, parameters: dict) -> QuantumCircuit:
                            f"(its parameters: {', '.join(sorted(by_name)) or 'none'})")
     values = {}
     for name, value in parameters.items():
-        values[by_name[name]] = finite_float(f"parameter {name}", value, error=CompileError)
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise CompileError(f"parameter {name}={value!r} is not a number") from None
+        if not math.isfinite(v):
+            raise CompileError(f"parameter {name}={value!r} is not finite")
+        values[by_name[name]] = v
     return qc.assign_parameters(values)
 
 
@@ -173,6 +180,24 @@ def _control_flow_names(circuit: QuantumCircuit) -> set[str]:
     return names
 
 
+def is_native_physical(circuit: QuantumCircuit, profile: DeviceProfile) -> bool:
+    """True if ``circuit`` passes :func:`check_native` and is physical: as wide as the device,
+    or the output of a transpilation (it has a ``layout``).
+
+    Such a circuit already names device qubits; Qiskit's transpiler would treat
+    them as virtual and might move or re-synthesise it, so ``transpile=True``
+    uses it as it is (the rule ``TwinBackend`` applies too). A narrower native
+    circuit without a layout is a logical circuit and is laid out error-aware.
+    """
+    if circuit.num_qubits != profile.num_qubits and circuit.layout is None:
+        return False
+    try:
+        check_native(circuit, profile)
+    except CompileError:
+        return False
+    return True
+
+
 def _used_qubits(circuit: QuantumCircuit) -> int:
     used = set()
     for inst, qubits in _iter_ops(circuit, list(range(circuit.num_qubits))):
@@ -193,7 +218,15 @@ def compile_circuit(
 
     With ``transpile=True`` Qiskit's transpiler maps the circuit onto the
     profile's Target (error-aware layout and routing, native-gate
-    translation); ``seed`` fixes its stochastic passes. With
+    translation); ``seed`` fixes its stochastic passes. The Target and pass
+    manager are built once per profile and reused
+    (:func:`~qpu_twin.compile.target.transpiler_for`); the result is the same
+    as a fresh ``qiskit.transpile`` with that seed, except that exact layout
+    ties go to the lower qubit indices reproducibly
+    (:func:`~qpu_twin.compile.target.average_error_map`). A circuit that is
+    already native *and* physical (as wide as the device, or carrying the
+    layout of an earlier transpilation) skips the transpiler and is used as it
+    is, as with ``transpile=False`` (:func:`is_native_physical`). With
     ``transpile=False`` the circuit is validated (:func:`check_native`) and
     used exactly as it is. With ``transpile="physical"`` the circuit keeps
     its qubits (qubit i is device qubit i): a native circuit is used as it
@@ -219,6 +252,8 @@ def compile_circuit(
             return qc
         except CompileError:
             initial_layout = list(range(qc.num_qubits))
+    elif is_native_physical(qc, profile):
+        return qc
     operational = sum(q.operational for q in profile.qubits)
     used = _used_qubits(qc)
     if qc.num_qubits > profile.num_qubits or used > operational:
@@ -226,14 +261,8 @@ def compile_circuit(
             f"circuit needs {used} qubits (width {qc.num_qubits}) but {profile.name} has "
             f"{profile.num_qubits} qubits, {operational} of them operational"
         )
-    kwargs = {"seed_transpiler": seed}
-    if initial_layout is not None:
-        kwargs["initial_layout"] = initial_layout
-    if optimization_level is not None:
-        kwargs["optimization_level"] = optimization_level
     try:
-        # a fresh Target each time: Qiskit's transpiler caches state on the Target, and reusing
-        # one made later transpilations with the same seed differ from the first
-        return qiskit_transpile(qc, target=build_target(profile), **kwargs)
+        return transpiler_for(profile, optimization_level=optimization_level).run(qc, seed=seed,
+                                                                                   initial_layout=initial_layout)
     except Exception as exc:  # TranspilerError and friends
         raise CompileError(f"transpiling {qc.name!r} onto {profile.name} failed: {exc}") from None

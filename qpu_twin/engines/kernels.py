@@ -10,9 +10,13 @@ place, without ever forming a 4^n x 4^n matrix.
 
 from __future__ import annotations
 
+import os
+
 import numba as nb
 import numpy as np
 from numba import njit, prange
+
+from ..errors import EngineError
 
 
 @njit(cache=True, inline="always")
@@ -23,8 +27,8 @@ def _insert_zeros(g, sorted_pos):
     return g
 
 
-@njit(parallel=True, cache=True, fastmath=True)
-def _apply_matrix(psi, mat, positions, nthreads):
+@njit(cache=True, fastmath=True)
+def _prepare(mat, positions):
     m = positions.size
     dim = 1 << m
     offsets = np.zeros(dim, np.int64)
@@ -34,29 +38,67 @@ def _apply_matrix(psi, mat, positions, nthreads):
             if (l >> j) & 1:
                 o += 1 << positions[j]
         offsets[l] = o
-    sp = np.sort(positions)
-    nouter = psi.size >> m
+    return offsets, np.sort(positions), np.ascontiguousarray(mat.real), np.ascontiguousarray(mat.imag)
+
+
+@njit(cache=True, fastmath=True)
+def _apply_groups(psi, mr, mi, offsets, sp, start, stop):
+    """Apply the matrix to amplitude groups ``start..stop-1`` (the shared inner loop)."""
+    dim = offsets.size
+    vr = np.empty(dim)
+    vi = np.empty(dim)
+    for g in range(start, stop):
+        base = _insert_zeros(g, sp)
+        for l in range(dim):
+            z = psi[base + offsets[l]]
+            vr[l] = z.real
+            vi[l] = z.imag
+        for i in range(dim):
+            ar = 0.0
+            ai = 0.0
+            for l in range(dim):
+                ar += mr[i, l] * vr[l] - mi[i, l] * vi[l]
+                ai += mr[i, l] * vi[l] + mi[i, l] * vr[l]
+            psi[base + offsets[i]] = complex(ar, ai)
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _apply_matrix(psi, mat, positions, nthreads):
+    """Parallel kernel: the groups split into ``nthreads`` chunks (one parallel region per call)."""
+    offsets, sp, mr, mi = _prepare(mat, positions)
+    nouter = psi.size >> positions.size
     chunk = (nouter + nthreads - 1) // nthreads
-    mr = np.ascontiguousarray(mat.real)
-    mi = np.ascontiguousarray(mat.imag)
     for t in prange(nthreads):
-        vr = np.empty(dim)
-        vi = np.empty(dim)
         start = t * chunk
         stop = min(nouter, start + chunk)
-        for g in range(start, stop):
-            base = _insert_zeros(g, sp)
-            for l in range(dim):
-                z = psi[base + offsets[l]]
-                vr[l] = z.real
-                vi[l] = z.imag
-            for i in range(dim):
-                ar = 0.0
-                ai = 0.0
-                for l in range(dim):
-                    ar += mr[i, l] * vr[l] - mi[i, l] * vi[l]
-                    ai += mr[i, l] * vi[l] + mi[i, l] * vr[l]
-                psi[base + offsets[i]] = complex(ar, ai)
+        _apply_groups(psi, mr, mi, offsets, sp, start, stop)
+
+
+@njit(cache=True, fastmath=True)
+def _apply_matrix_serial(psi, mat, positions):
+    """Serial kernel: no parallel region (waking worker threads costs more than small states take)."""
+    offsets, sp, mr, mi = _prepare(mat, positions)
+    _apply_groups(psi, mr, mi, offsets, sp, 0, psi.size >> positions.size)
+
+
+def _parallel_min_qubits(default: int = 10) -> int:
+    raw = os.environ.get("QPU_TWIN_PARALLEL_MIN_QUBITS", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise EngineError(f"environment variable QPU_TWIN_PARALLEL_MIN_QUBITS={raw!r} must be a non-negative integer")
+    return int(raw)
+
+
+#: Density matrices of at least this many qubits use the parallel kernel (when numba has more
+#: than one thread), smaller ones the serial kernel. Chosen by measurement
+#: (``benchmarks/bench_latency.py --only-kernels``, 2 cores): below 10 qubits a call takes
+#: < 2 ms serially; a parallel region then gains at most ~1.5-2x on an idle machine but, when
+#: the cores are busy, often waits for a worker thread to be scheduled (medians of 20-50 ms
+#: per call were measured for 2-9 qubits under load). From 10 qubits a serial call takes
+#: >= 30 ms and parallel is no slower even loaded. Override with the environment variable
+#: ``QPU_TWIN_PARALLEL_MIN_QUBITS`` (e.g. 7 on a dedicated machine); results do not depend on it.
+PARALLEL_MIN_QUBITS = _parallel_min_qubits()
 
 
 def apply_superop(rho: np.ndarray, superop: np.ndarray, qubits, num_qubits: int) -> None:
@@ -68,14 +110,24 @@ def apply_superop(rho: np.ndarray, superop: np.ndarray, qubits, num_qubits: int)
     superop : ndarray, shape (4**k, 4**k)
     qubits : sequence of int
         Local qubits the superop acts on (its local qubit j is ``qubits[j]``).
+
+    Notes
+    -----
+    Below :data:`PARALLEL_MIN_QUBITS` qubits a serial kernel runs, above it the
+    parallel one over ``numba.get_num_threads()`` threads; both run the same
+    inner loop per amplitude group, so the result is bit-for-bit the same.
     """
     k = len(qubits)
     positions = np.empty(2 * k, np.int64)
     for j, q in enumerate(qubits):
         positions[j] = q
         positions[k + j] = num_qubits + q
-    nthreads = nb.get_num_threads() if rho.size >= 4**8 else 1
-    _apply_matrix(rho, np.ascontiguousarray(superop, dtype=np.complex128), positions, nthreads)
+    mat = np.ascontiguousarray(superop, dtype=np.complex128)
+    nthreads = nb.get_num_threads() if num_qubits >= PARALLEL_MIN_QUBITS else 1
+    if nthreads > 1:
+        _apply_matrix(rho, mat, positions, nthreads)
+    else:
+        _apply_matrix_serial(rho, mat, positions)
 
 
 def project_qubit(rho: np.ndarray, qubit: int, num_qubits: int, w0: float, w1: float) -> np.ndarray:

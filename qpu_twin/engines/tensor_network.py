@@ -35,6 +35,7 @@ probabilities and Pauli expectation values from the result's ``state``.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
+from .._blas import BlasThreads
 from ..errors import EngineError
 from ..noise.program import Channel, Conditional, Measure, NoisyProgram
 from .base import Engine, EngineOutput, check_option_values, register_engine
@@ -58,6 +60,23 @@ _PAULI = {
 
 class TruncationWarning(UserWarning):
     """The tensor-network engine discarded more weight than its warning threshold."""
+
+
+def _serial_blas_max_bond(default: int = 128) -> int:
+    raw = os.environ.get("QPU_TWIN_MPDO_SERIAL_MAX_BOND", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise EngineError(f"environment variable QPU_TWIN_MPDO_SERIAL_MAX_BOND={raw!r} must be a non-negative integer")
+    return int(raw)
+
+
+#: Two-site contractions (matmul, SVD, QR) whose bonds are all at most this run with one BLAS
+#: thread. Measured (``benchmarks/bench_latency.py --only-kernels``, 2 cores, busy): one thread
+#: was faster at every bond up to 128, by 10-40x when the cores are busy (OpenBLAS threads
+#: wait for each other); on an idle 2-core machine threads gain at most 2x. Environment
+#: variable ``QPU_TWIN_MPDO_SERIAL_MAX_BOND`` (0: never limit the BLAS threads).
+SERIAL_BLAS_MAX_BOND = _serial_blas_max_bond()
 
 
 def _site_gate(s16: np.ndarray, first_is_q0: bool) -> np.ndarray:
@@ -116,6 +135,7 @@ class MPDO:
     lo: int = 0  # sites < lo are left-isometric, sites > hi right-isometric
     hi: int = 0
     history: list[float] = field(default_factory=list)
+    blas: Any = field(default=None, repr=False)  # a BlasThreads: one BLAS thread for small contractions
 
     @classmethod
     def zero_state(cls, labels, **opts) -> "MPDO":
@@ -160,6 +180,9 @@ class MPDO:
 
     def apply2(self, i: int, g: np.ndarray) -> None:
         """Apply G[pL', pR', pL, pR] to adjacent sites (i, i+1) and split with truncation."""
+        if self.blas is not None:
+            self.blas.set_serial(max(self.sites[i].shape[0], self.sites[i].shape[2], self.sites[i + 1].shape[2])
+                                 <= SERIAL_BLAS_MAX_BOND)
         self.center(i, i + 1)
         a, b = self.sites[i], self.sites[i + 1]
         cl, cr = a.shape[0], b.shape[2]
@@ -463,6 +486,14 @@ class TensorNetworkEngine(Engine):
         self.check(program)
         order = _site_order(program)
         mp = MPDO.zero_state([("q", q) for q in order], max_bond=self.max_bond, cutoff=self.cutoff)
+        mp.blas = BlasThreads() if SERIAL_BLAS_MAX_BOND > 0 else None
+        try:
+            return self._run(program, order, mp)
+        finally:
+            if mp.blas is not None:
+                mp.blas.restore()
+
+    def _run(self, program: NoisyProgram, order, mp: MPDO) -> EngineOutput:
         clbit_site: dict[int, tuple] = {}
         n_rec = 0
         instrs = list(program.instructions)

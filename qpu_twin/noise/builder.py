@@ -26,7 +26,10 @@
     resets, readout errors, no ZZ: for cross-checks against Aer.
 
 Maps are cached per builder by (op, qubits, parameters, duration), so a
-circuit of thousands of ops costs a handful of integrations.
+circuit of thousands of ops costs a handful of integrations, and shared
+between builders of the same profile fingerprint and noise options through
+the process-wide :mod:`qpu_twin.noise.cache` (a new ``Twin`` of a profile
+integrates nothing another one already did).
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ import numpy as np
 import qutip
 import scipy.linalg
 
+from .._blas import single_blas_thread
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
 from . import leakage as lk
 from . import readout as ro
 from .aer_level import aer_gate_superop
+from .cache import shared_map_cache
 from .options import NoiseOptions
 from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_terminal
 
@@ -101,13 +106,38 @@ class NoiseBuilder:
         self._flags: dict[int, int] = {}
         self._detuning: dict[int, float] = {}
         self._last_start: dict[int, float] = {}
-        self.stats = {"integrations": 0, "cache_hits": 0}
+        self.stats = {"integrations": 0, "cache_hits": 0, "shared_hits": 0}
+        self._shared_ns: tuple | None = None
+        self._note = None  # decoherence warning of the gate map being built, shared with the map
+
+    # ------------------------------------------------------------------ shared store
+    def _lookup(self, key: tuple) -> np.ndarray | None:
+        """The map under ``key``: this builder's, else the process-wide store's (replaying its warning)."""
+        s = self._cache.get(key)
+        if s is None:
+            if self._shared_ns is None:
+                self._shared_ns = (self.profile.fingerprint, self.options.key())
+            rec = shared_map_cache().get((self._shared_ns, key))
+            if rec is not None:
+                s, note = rec
+                self._cache[key] = s
+                self.stats["shared_hits"] += 1
+                if note is not None:
+                    self._warn_decoherence(*note)
+        return s
+
+    def _store(self, key: tuple, s: np.ndarray, note=None) -> np.ndarray:
+        if self._shared_ns is None:
+            self._shared_ns = (self.profile.fingerprint, self.options.key())
+        s = self._cache[key] = shared_map_cache().put((self._shared_ns, key), s, note)
+        return s
 
     def derive(self, profile: DeviceProfile) -> "NoiseBuilder":
         """A builder for a changed ``profile`` that keeps every cached map the change cannot affect.
 
         Idle maps depend on their qubit's T1/T2; gate maps on the gate's entry
-        (error, duration, over-rotation) and the T1/T2 of its qubits. Maps whose
+        (error, duration, over-rotation) and the T1/T2 of its qubits; ZZ maps on
+        the pair's zeta. Maps whose
         inputs are equal in both profiles are reused, the rest are rebuilt on
         demand: a fit that changes one parameter re-integrates only its maps.
         """
@@ -130,6 +160,8 @@ class NoiseBuilder:
                 keep = key[1] not in changed_q
             elif key[0] == "gate":
                 keep = not changed_q.intersection(key[3]) and gate_unchanged(key[2], key[3])
+            elif key[0] == "zz":  # ("zz", a, b, zeta_hz, duration): valid while the pair's zeta is the same
+                keep = (profile.zz_khz(key[1], key[2]) or 0.0) * 1e3 == key[3]
             else:
                 keep = False
             if keep:
@@ -146,18 +178,22 @@ class NoiseBuilder:
     def idle_map(self, qubit: int, duration_ns: float) -> np.ndarray:
         """Exact T1/T2 channel of ``qubit`` over ``duration_ns`` (4x4 row-major superop)."""
         key = ("idle", qubit, round(duration_ns, 9))
-        s = self._cache.get(key)
+        s = self._lookup(key)
         if s is None:
             t1, t2 = self._relax_params(qubit)
-            s = ch.relaxation_superop(duration_ns, t1, t2)
-            self._cache[key] = s
+            s = self._store(key, ch.relaxation_superop(duration_ns, t1, t2))
         return s
 
     def zz_map(self, a: int, b: int, duration_ns: float) -> np.ndarray:
         """Diagonal phase exp(-2 pi i zeta t |11><11|) on (a, b) (16x16 superop)."""
         zeta_hz = (self.profile.zz_khz(a, b) or 0.0) * 1e3
-        phase = np.exp(-2j * np.pi * zeta_hz * duration_ns * 1e-9)
-        return ch.unitary_superop(np.diag([1, 1, 1, phase]))
+        # zeta is in the key: a map copied into the builder of a changed profile (the fit) never matches
+        key = ("zz", a, b, zeta_hz, duration_ns)
+        s = self._lookup(key)
+        if s is None:
+            phase = np.exp(-2j * np.pi * zeta_hz * duration_ns * 1e-9)
+            s = self._store(key, ch.unitary_superop(np.diag([1, 1, 1, phase])))
+        return s
 
     def reset_map(self, qubit: int) -> np.ndarray:
         """Reset of ``qubit`` to |0> (with the profile's reset error at the lindblad level)."""
@@ -184,10 +220,11 @@ class NoiseBuilder:
         duration = float(gate.duration_ns if duration_ns is None else duration_ns)
         params = tuple(float(p) for p in params)
         key = ("gate", self.options.level, name, qubits, tuple(round(p, 12) for p in params), round(duration, 9))
-        s = self._cache.get(key)
+        s = self._lookup(key)
         if s is not None:
             self.stats["cache_hits"] += 1
             return s
+        self._note = None
         if operation is None:
             from qiskit.circuit.library import get_standard_gate_name_mapping
 
@@ -195,14 +232,14 @@ class NoiseBuilder:
             if params:
                 operation = operation.__class__(*params)
         u = gate_unitary(operation)
-        if self.options.level == "ideal":
-            s = ch.unitary_superop(u)
-        elif self.options.level == "aer":
-            s = self._aer_gate_map(name, qubits, u)
-        else:
-            s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
-        self._cache[key] = s
-        return s
+        with single_blas_thread():  # small matrices: BLAS threads only add wake-up waits (qpu_twin._blas)
+            if self.options.level == "ideal":
+                s = ch.unitary_superop(u)
+            elif self.options.level == "aer":
+                s = self._aer_gate_map(name, qubits, u)
+            else:
+                s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
+        return self._store(key, s, self._note)
 
     def _gate_generator(self, qubits, u, duration, overrotation: float = 0.0):
         """(H in rad/ns, per-qubit collapse operators) of a native gate of duration T: H = i log(U)/T."""
@@ -257,14 +294,19 @@ class NoiseBuilder:
         if error > r_dec:
             p = (error - r_dec) / ((1.0 - 1.0 / d) - r_dec)
             return ch.depolarizing_superop(p, k) @ s
-        if error < r_dec - 1e-12 and (name, qubits) not in self._warned:
-            self._warned.add((name, qubits))
-            self._pending_warnings.append(f"{name}{qubits}: {r_dec:.3g} > {error:.3g}")
-            if not self._batch:
-                self._flush_warnings()
+        if error < r_dec - 1e-12:
+            self._note = (name, qubits, f"{name}{qubits}: {r_dec:.3g} > {error:.3g}")
+            self._warn_decoherence(*self._note)
         return s
 
-    def _flush_warnings(self) -> None:
+    def _warn_decoherence(self, name, qubits, text: str) -> None:
+        if (name, qubits) not in self._warned:
+            self._warned.add((name, qubits))
+            self._pending_warnings.append(text)
+            if not self._batch:
+                self._flush_warnings(stacklevel=5)  # the caller of gate_map / noise_map
+
+    def _flush_warnings(self, stacklevel: int = 4) -> None:
         if not self._pending_warnings:
             return
         items = self._pending_warnings
@@ -275,7 +317,7 @@ class NoiseBuilder:
             f"gives a larger infidelity than the stated error, so the twin uses decoherence only "
             f"[gate: decoherence infidelity > stated error]: {shown}",
             DecoherenceWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
 
     # ------------------------------------------------------------------ aer level

@@ -142,15 +142,9 @@ def pauli_error_superop(error: float) -> np.ndarray:
     return (1 - error) * np.eye(4, dtype=complex) + error / 3 * sum(unitary_superop(p) for p in paulis)
 
 
-def embed_superop(s: np.ndarray, positions: list[int], k: int) -> np.ndarray:
-    """Embed a superop acting on local qubits ``positions`` of a k-qubit block.
-
-    ``positions[j]`` is the block qubit that the op's qubit j is. Returns the
-    4^k x 4^k row-major superop on the block.
-    """
+def _embed_einsum(s: np.ndarray, positions, k: int) -> np.ndarray:
+    """Reference construction of :func:`embed_superop`: einsum of ``s`` with identities."""
     m = len(positions)
-    if m == k and list(positions) == list(range(k)):
-        return s
     d_k = 2**k
     # tensor indices of s: (r'_ops..., c'_ops..., r_ops..., c_ops...), each op index big-endian by qubit
     t = s.reshape([2] * (4 * m))
@@ -173,6 +167,46 @@ def embed_superop(s: np.ndarray, positions: list[int], k: int) -> np.ndarray:
         out_axes += [ax(kind, q) for q in reversed(range(k))]
     res = np.einsum(*operands, out_axes, optimize=True)
     return np.ascontiguousarray(res.reshape(d_k * d_k, d_k * d_k))
+
+
+_EMBED_INDEX: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _embed_index(positions: tuple, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where each entry of the embedded superop comes from: (flat output indices, flat source indices).
+
+    Embedding only copies entries of ``s`` (times identity entries) and fills
+    zeros, so it is an index map; it is found once per (positions, k) by
+    embedding the superop whose entries are their own flat index + 1 (small
+    integers: exact in floating point).
+    """
+    key = (positions, k)
+    idx = _EMBED_INDEX.get(key)
+    if idx is None:
+        d2 = 4 ** len(positions)
+        probe = _embed_einsum(np.arange(1.0, d2 * d2 + 1.0).reshape(d2, d2), list(positions), k)
+        flat = np.rint(probe.real).astype(np.int64).reshape(-1)
+        out = np.flatnonzero(flat)
+        idx = _EMBED_INDEX[key] = (out, flat[out] - 1)
+    return idx
+
+
+def embed_superop(s: np.ndarray, positions: list[int], k: int) -> np.ndarray:
+    """Embed a superop acting on local qubits ``positions`` of a k-qubit block.
+
+    ``positions[j]`` is the block qubit that the op's qubit j is. Returns the
+    4^k x 4^k row-major superop on the block: ``s`` tensored with the identity
+    on the other block qubits, its indices permuted (an exact copy of entries;
+    the index map is computed once per layout).
+    """
+    m = len(positions)
+    if m == k and list(positions) == list(range(k)):
+        return s
+    out_idx, src_idx = _embed_index(tuple(int(p) for p in positions), k)
+    d2 = 4**k
+    res = np.zeros(d2 * d2, dtype=np.result_type(s.dtype, np.float64))
+    res[out_idx] = s.reshape(-1)[src_idx]
+    return res.reshape(d2, d2)
 
 
 def kron_superops(s_a: np.ndarray, s_b: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -132,10 +132,10 @@ class NoiseOptions:
         return self.level == "lindblad" and self.quasi_static
 
     def key(self) -> tuple:
-        return tuple(asdict(self).values())
+        return tuple(getattr(self, f.name) for f in fields(self))  # == tuple(asdict(self).values()), no deepcopy
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # == asdict(self): the fields are str/bool
 
     @classmethod
     def coerce(cls, noise: "NoiseOptions | str | dict | None", **overrides: Any) -> "NoiseOptions":

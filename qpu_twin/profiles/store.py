@@ -8,6 +8,7 @@ from typing import Any
 from ..errors import ArgumentError, ProfileError, check_instance, check_path, short_repr
 from ..paths import profiles_dirs
 from .io import SUFFIXES, parse_text
+from .cache import cached_profile_file
 from .model import DeviceProfile
 
 
@@ -17,8 +18,10 @@ def parse_profile_text(text: str, *, fmt: str, source: str = "<string>") -> Devi
 
 
 def read_profile_file(path) -> DeviceProfile:
-    """Read a ``.yaml``/``.yml``/``.json`` profile file."""
-    return DeviceProfile.load(check_path("path", path))
+    """Read a ``.yaml``/``.yml``/``.json`` profile file (the parsed profile is reused while the
+    file is unchanged: :mod:`qpu_twin.profiles.cache`)."""
+    path = check_path("path", path)
+    return cached_profile_file(path, lambda: DeviceProfile.load(path))
 
 
 def save_profile(profile: DeviceProfile, path) -> Path:

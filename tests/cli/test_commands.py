@@ -277,6 +277,18 @@ def test_parser_choices_match_the_library():
     assert tuple(SPLITS) == fit.SPLITS
 
 
+def test_fit_help_lists_every_parameter_kind(capsys):
+    import re
+
+    from qpu_twin.fit.fit import KINDS
+
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    listed = set(re.findall(r"[a-z0-9_]+", text[text.index("--kinds"):]))
+    assert set(KINDS) <= listed, set(KINDS) - listed
+
+
 def test_help_and_usage_errors_load_no_simulation_code(repo_root):
     """`qpu-twin --help` and a mistyped command answer without importing Qiskit, QuTiP or numba."""
     import sys

@@ -40,3 +40,39 @@ def test_project_qubit():
     p0 = np.eye(8) - p1
     out = project_qubit(rho.reshape(-1), 1, n, 0.25, 0.75).reshape(8, 8)
     assert np.allclose(out, 0.25 * p0 @ rho @ p0 + 0.75 * p1 @ rho @ p1)
+
+
+@pytest.mark.parametrize("n", [2, 5, 8, 9])
+@pytest.mark.parametrize("k", [1, 2])
+def test_serial_and_parallel_kernels_are_bit_identical(n, k):
+    """Both kernels run the same inner loop per amplitude group: identical to the last bit."""
+    from qpu_twin.engines import kernels as kn
+
+    rng = np.random.default_rng(100 * n + k)
+    s = rng.normal(size=(4**k, 4**k)) + 1j * rng.normal(size=(4**k, 4**k))
+    qubits = [int(q) for q in rng.choice(n, k, replace=False)]
+    pos = np.array(qubits + [n + q for q in qubits], np.int64)
+    rho = rng.normal(size=4**n) + 1j * rng.normal(size=4**n)
+    a, b, c = rho.copy(), rho.copy(), rho.copy()
+    kn._apply_matrix_serial(a, s, pos)
+    kn._apply_matrix(b, s, pos, 2)
+    kn._apply_matrix(c, s, pos, 1)
+    assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def test_apply_superop_threshold_picks_the_kernel(monkeypatch):
+    """Results do not depend on PARALLEL_MIN_QUBITS (bitwise), and read-only maps are accepted."""
+    from qpu_twin.engines import kernels as kn
+
+    rng = np.random.default_rng(7)
+    n = 6
+    s = ch.swap_vec_order(SuperOp(random_quantum_channel(4, seed=3)).data)
+    s.setflags(write=False)
+    rho = _rand_rho(n, rng).reshape(-1)
+    out = []
+    for threshold in (0, 100):
+        monkeypatch.setattr(kn, "PARALLEL_MIN_QUBITS", threshold)
+        r = rho.copy()
+        apply_superop(r, s, (4, 1), n)
+        out.append(r)
+    assert np.array_equal(out[0], out[1])

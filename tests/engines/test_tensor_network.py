@@ -162,3 +162,35 @@ def test_unknown_engine_option_is_an_error():
         get_engine("tensor_network", maxbond=1)
     with pytest.raises(EngineError, match="unknown option.*max_bond"):
         get_engine("density_matrix", max_bond=1)
+
+
+
+def test_small_contractions_run_on_one_blas_thread_and_threads_are_restored(monkeypatch):
+    """Bonds <= SERIAL_BLAS_MAX_BOND use one BLAS thread during the run; the setting is restored
+    afterwards; the distribution agrees with unlimited threads to rounding."""
+    from threadpoolctl import threadpool_info
+
+    from qpu_twin.circuit_library import ghz_on_device
+    from qpu_twin.engines import tensor_network as tn
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+    orig = tn.MPDO.apply2
+
+    def spy(self, i, g):
+        seen.append(blas_threads())
+        return orig(self, i, g)
+
+    monkeypatch.setattr(tn.MPDO, "apply2", spy)
+    twin = Twin("ibm_hanoi", engine="tensor_network")
+    phys = twin.compile(ghz_on_device("ibm_hanoi", 8), seed=1)
+    limited = twin.run(phys, transpile=False).probabilities
+    assert blas_threads() == before
+    if max(before, default=1) > 1:
+        assert seen and all(max(t) == 1 for t in seen[1:])  # from the first split on
+    monkeypatch.setattr(tn, "SERIAL_BLAS_MAX_BOND", 0)
+    free = twin.run(phys, transpile=False).probabilities
+    assert _maxdiff(limited, free) < 1e-12

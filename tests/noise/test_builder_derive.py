@@ -42,13 +42,16 @@ SCHEDULE = schedule_circuit(compile_circuit(_circuit(), LINE5, transpile=False),
 def _fresh_map(builder: NoiseBuilder, key: tuple) -> np.ndarray:
     if key[0] == "idle":
         return builder.idle_map(key[1], key[2])
+    if key[0] == "zz":
+        return builder.zz_map(key[1], key[2], key[4])
     _, _, name, qubits, params, duration = key
     return builder.gate_map(name, qubits, params=params, duration_ns=duration)
 
 
 def _expected_kept(old_profile, new_profile, keys) -> set:
     """The documented rule, written out independently of the builder: idle maps depend on their
-    qubit's (T1, T2); gate maps on the gate's entry and the (T1, T2) of its qubits."""
+    qubit's (T1, T2); gate maps on the gate's entry and the (T1, T2) of its qubits; ZZ maps on
+    the pair's zeta."""
     def relax(p, q):
         return p.qubit(q).t1_us, p.qubit(q).t2_us
 
@@ -57,6 +60,8 @@ def _expected_kept(old_profile, new_profile, keys) -> set:
     for key in keys:
         if key[0] == "idle":
             ok = key[1] not in changed
+        elif key[0] == "zz":
+            ok = old_profile.zz_khz(key[1], key[2]) == new_profile.zz_khz(key[1], key[2])
         else:
             name, qubits = key[2], key[3]
             ok = not changed & set(qubits) and old_profile.gate(name, qubits) == new_profile.gate(name, qubits)
@@ -80,7 +85,7 @@ CHANGES = {
     "error of cx(0,1)": {ParameterRef("gate_error", ("cx", (0, 1))): 0.02},
     "over-rotation of sx on 1": {ParameterRef("overrotation", ("sx", (1,))): 0.02},
     "readout of qubit 3 (no cached map)": {ParameterRef("p10", (3,)): 0.05},
-    "ZZ of (2,3) (no cached map)": {ParameterRef("zz_khz", (2, 3)): -80.0},
+    "ZZ of (2,3)": {ParameterRef("zz_khz", (2, 3)): -80.0},
 }
 
 
@@ -96,7 +101,7 @@ def old():
 def test_derive_keeps_exactly_the_unaffected_maps(old, change):
     opts = old.options
     keys = set(old._cache)
-    assert {k[0] for k in keys} == {"idle", "gate"} and len(keys) >= 8
+    assert {k[0] for k in keys} == {"idle", "gate", "zz"} and len(keys) >= 8
 
     new_profile = with_values(LINE5, CHANGES[change])
     derived = old.derive(new_profile)

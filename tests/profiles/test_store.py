@@ -7,7 +7,7 @@ import json
 import pytest
 
 from qpu_twin import ProfileError, list_profiles, load_profile
-from qpu_twin.profiles.store import read_profile_file
+from qpu_twin.profiles.store import read_profile_file, save_profile
 
 SHIPPED = ["ibm_hanoi", "ibm_hanoi_2022-05-20", "ibm_sherbrooke", "ibm_torino", "line5", "quantinuum_h1-1", "quantinuum_h2-1"]
 
@@ -62,3 +62,14 @@ def test_shipped_profiles_are_up_to_date(repo_root):
     r = subprocess.run([sys.executable, "scripts/generate_profiles.py", "--check"], cwd=repo_root,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_parsed_profile_is_reused_until_the_file_changes(tmp_path):
+    p = save_profile(load_profile("line5"), tmp_path / "mine.yaml")
+    a = load_profile(p)
+    again = load_profile(str(p))
+    assert again == a and again is not a  # a copy of the kept parse, equal as a fresh parse is
+    assert again.gates is a.gates  # (shallow: no re-parse)
+    save_profile(a.replace(name="line5_edited"), p)  # a new file (size and mtime change)
+    b = load_profile(p)
+    assert b is not a and b.name == "line5_edited"
