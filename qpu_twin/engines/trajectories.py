@@ -50,6 +50,7 @@ mean is ``truncation_error``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import warnings
@@ -132,6 +133,8 @@ class PreparedProgram:
     num_slots: int
     terminal: tuple[Measure, ...]
     stats: dict[str, Any]
+    #: joint assignment matrices of terminal pairs (indices into ``terminal``), as ``NoisyProgram.readout_pairs``
+    readout_pairs: tuple = ()
 
 
 def prepare(program: NoisyProgram, *, unitary_atol: float = 1e-12) -> PreparedProgram:
@@ -198,8 +201,9 @@ def prepare(program: NoisyProgram, *, unitary_atol: float = 1e-12) -> PreparedPr
         return ops
 
     ops = convert(program.instructions)
+    pairs = tuple((int(i), int(j), np.asarray(m, dtype=float)) for i, j, m in getattr(program, "readout_pairs", ()))
     return PreparedProgram(program.num_qubits, program.num_clbits, _site_order(program), ops, slots[0],
-                           tuple(program.terminal), stats)
+                           tuple(program.terminal), stats, pairs)
 
 
 # ---------------------------------------------------------------------- batched MPS
@@ -528,7 +532,10 @@ def _confusion(m: Measure) -> np.ndarray:
 def _distributions(mps: BatchMPS, prep: PreparedProgram, reg) -> np.ndarray:
     """(B, 2^nc) exact distribution of the recorded bits of each trajectory."""
     B, nc = mps.B, prep.num_clbits
-    terminal = sorted(prep.terminal, key=lambda m: mps.pos[m.qubit])
+    rank = sorted(range(len(prep.terminal)), key=lambda j: mps.pos[prep.terminal[j].qubit])
+    terminal = [prep.terminal[j] for j in rank]
+    where = {orig: j for j, orig in enumerate(rank)}  # index in ``prep.terminal`` -> axis (site order)
+    paired = {where[i] for i, _, _ in prep.readout_pairs} | {where[j] for _, j, _ in prep.readout_pairs}
     base = np.zeros(B, dtype=np.int64)
     tmask = 0
     for m in terminal:
@@ -566,7 +573,11 @@ def _distributions(mps: BatchMPS, prep: PreparedProgram, reg) -> np.ndarray:
     probs = np.clip(probs, 0.0, None)
     t = probs.reshape((B,) + (2,) * mcount)  # axis 1 + j: terminal[j] (site order), first = high bit
     for j, m in enumerate(terminal):
-        t = np.moveaxis(np.tensordot(_confusion(m), t, axes=([1], [1 + j])), 0, 1 + j)
+        if j not in paired:
+            t = np.moveaxis(np.tensordot(_confusion(m), t, axes=([1], [1 + j])), 0, 1 + j)
+    for i, j, mat in prep.readout_pairs:  # joint assignment of a pair read out together
+        ai, aj = 1 + where[i], 1 + where[j]
+        t = np.moveaxis(np.tensordot(mat.reshape(2, 2, 2, 2), t, axes=([2, 3], [ai, aj])), [0, 1], [ai, aj])
     flat = t.reshape(B, -1)
     offs = np.zeros(2**mcount, dtype=np.int64)
     idx = np.arange(2**mcount)
@@ -588,18 +599,36 @@ def _values(mps: BatchMPS, prep: PreparedProgram, reg, readout: Readout) -> np.n
     col = len(readout.observables)
     nc = prep.num_clbits
     term = {m.clbit: m for m in prep.terminal}
+    paired = {prep.terminal[i].clbit: (i, j, mat) for i, j, mat in prep.readout_pairs}
+    paired.update({prep.terminal[j].clbit: None for i, j, mat in prep.readout_pairs})
     for j, bits in enumerate(readout.bitstrings):
         ok = np.ones(B, dtype=bool)
         ops: dict[int, np.ndarray] = {}
+        pair_terms = []  # per pair: the 4 products |a_i><a_i| (x) diag(mat[r, (a_i, .)]) on the two sites
         for c in range(nc):
             b = bits[nc - 1 - c] == "1"
-            if c in term:
+            if c in paired:
+                if paired[c] is None:
+                    continue
+                i, jj, mat = paired[c]
+                mi, mj = prep.terminal[i], prep.terminal[jj]
+                r = 2 * int(b) + int(bits[nc - 1 - mj.clbit] == "1")
+                pair_terms.append([{mps.pos[mi.qubit]: np.diag([1.0 - ai, float(ai)]).astype(complex),
+                                    mps.pos[mj.qubit]: np.diag(mat[r, 2 * ai: 2 * ai + 2]).astype(complex)}
+                                   for ai in (0, 1)])
+            elif c in term:
                 m = term[c]
                 conf = _confusion(m)
                 ops[mps.pos[m.qubit]] = np.diag(conf[int(b)]).astype(complex)
             else:
                 ok &= reg[:, c] == b
-        vals[:, col + j] = np.where(ok, np.real(mps.expect_product(ops)), 0.0)
+        total = np.zeros(B)
+        for combo in itertools.product(*pair_terms) if pair_terms else [()]:
+            full = dict(ops)
+            for part in combo:
+                full.update(part)
+            total += np.real(mps.expect_product(full))
+        vals[:, col + j] = np.where(ok, total, 0.0)
     return vals
 
 
@@ -625,10 +654,20 @@ def _sample(mps: BatchMPS, prep: PreparedProgram, reg, rngs, share: np.ndarray) 
         norm = np.sqrt(np.where(pick, w[:, :, 1], w[:, :, 0]))
         env = sel / np.where(norm > 0, norm, 1.0)[:, :, None]
     bits = np.broadcast_to(reg[:, None, :nc], (B, smax, nc)).copy() if nc else np.zeros((B, smax, 0), bool)
+    paired = {i for i, _, _ in prep.readout_pairs} | {j for _, j, _ in prep.readout_pairs}
     for j, m in enumerate(prep.terminal):
+        if j in paired:
+            continue
         actual = x[:, :, mps.pos[m.qubit]]
         flip = u[:, :, n + j] < np.where(actual, m.p01, m.p10)
         bits[:, :, m.clbit] = actual ^ flip
+    for i, j, mat in prep.readout_pairs:  # recorded pair drawn from the joint matrix's column of the actual pair
+        mi, mj = prep.terminal[i], prep.terminal[j]
+        act = 2 * x[:, :, mps.pos[mi.qubit]].astype(np.int64) + x[:, :, mps.pos[mj.qubit]]
+        cum = np.cumsum(mat, axis=0)[:, act]  # (4, B, S)
+        rec = np.minimum(np.count_nonzero(u[None, :, :, n + i] >= cum / cum[-1], axis=0), 3)
+        bits[:, :, mi.clbit] = rec >= 2
+        bits[:, :, mj.clbit] = rec % 2 == 1
     want = np.arange(smax)[None, :] < share[:, None]
     chosen = bits[want]  # (total, nc), clbit c in column c
     chars = np.where(chosen[:, ::-1], ord("1"), ord("0")).astype(np.uint8)
@@ -748,6 +787,12 @@ class TrajectoryEngine(Engine):
         self.warn_threshold, self.progress = float(warn_threshold), progress
 
     def check(self, program: NoisyProgram) -> None:
+        if program.metadata.get("leakage_flags"):
+            raise EngineError("trajectories: leakage (Gate.leakage_prob) needs flag qubits and gates on up to 4 "
+                              "engine qubits: use engine='density_matrix' or noise={'leakage': False}")
+        if len(getattr(program, "readout_pairs", ())) > 10 and self.bitstrings:
+            raise EngineError(f"trajectories: bitstrings with {len(program.readout_pairs)} correlated readout "
+                              "pairs (> 10) cost 2^pairs contractions; use noise={'correlated_readout': False}")
         for j, b in enumerate(self.bitstrings):
             if len(b) != program.num_clbits:
                 raise EngineError(f"trajectories: bitstrings[{j}]={b!r} has {len(b)} bits, the program "
