@@ -351,6 +351,72 @@ class Twin:
                                            pool_size=ss.pool_size)
         return eng.run(program, seed=engine_ss, shots=shots)
 
+    # ------------------------------------------------------------------ expectation values
+    def expectation(self, circuit, observables, *, engine: str = "auto", seed=None, transpile: bool | str = True,
+                    noise=None, readout: bool = True, atol: float = 1e-6, target_error: float | None = None,
+                    max_weight: int | None = None, engine_options: dict | None = None):
+        """Noisy expectation values of ``observables`` (an Estimator without shot noise; :mod:`qpu_twin.expectation`).
+
+        ``observables``: a Pauli label / ``Pauli`` / ``SparsePauliOp`` on the circuit's qubits, or a list.
+        ``engine``: ``"auto"`` (density matrix up to 12 active qubits, else Pauli propagation, or trajectories
+        with feed-forward), ``"density_matrix"``, ``"pauli_propagation"`` or ``"trajectories"``.
+        ``readout``: apply the assignment errors as a hardware Estimator measures (default).
+        ``atol`` / ``target_error`` / ``max_weight``: Pauli-propagation truncation (``target_error``: lower
+        ``atol`` until the bound meets it). ``engine_options``: trajectory options (``trajectories``, ...).
+        Final measurements in ``circuit`` are removed. Returns an :class:`~qpu_twin.expectation.ExpectationResult`.
+        """
+        from . import expectation as ex
+        from .engines import pauli_propagation as pp
+
+        if engine not in ex.EXPECTATION_ENGINES:
+            raise ArgumentError(f"engine={short_repr(engine)}: use one of {', '.join(ex.EXPECTATION_ENGINES)}")
+        qc = load_circuit(circuit).remove_final_measurements(inplace=False)
+        ops = ex.as_pauli_ops(observables, qc.num_qubits)
+        ss = seed_sequence(seed)
+        compiled = compile_circuit(qc, self.profile, transpile=_check_transpile(transpile),
+                                   seed=derived_int_seed(ss), optimization_level=self.optimization_level)
+        layout = compiled.layout.final_index_layout() if compiled.layout is not None else list(range(qc.num_qubits))
+        sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
+        builder = self.builder(noise)
+        n = sched.num_active
+        terms = ex.local_terms(ops, list(layout), sched.active_qubits, builder.readout if readout else None)
+        ff = any(op.kind == "if_else" for op in sched.ops)
+        reason = "requested"
+        if engine == "auto":
+            engine, reason = (("density_matrix", f"auto: {n} active qubits <= {AUTO_DM_MAX_QUBITS}: exact")
+                              if n <= AUTO_DM_MAX_QUBITS else
+                              ("trajectories", f"auto: {n} active qubits with feed-forward") if ff else
+                              ("pauli_propagation", f"auto: {n} active qubits > {AUTO_DM_MAX_QUBITS}, no feed-forward"))
+        meta = {"engine_reason": reason, "compiled_circuit": compiled, "active_qubits": list(sched.active_qubits),
+                "layout": list(layout), "readout": bool(readout), "seed_entropy": ss.entropy}
+        zeros = np.zeros(len(ops))
+        if engine == "density_matrix":
+            eng = get_engine("density_matrix", max_memory_bytes=self.max_memory_bytes, save_state=True)
+            eng.check_size(n, mid_circuit_measurements=_has_mid_circuit_measurement(sched))
+            out = eng.run(builder.program(sched))
+            vals = ex.density_matrix_values(out.state, terms, n)
+            return ex.ExpectationResult(vals, zeros, zeros, zeros, engine, meta)
+        program = builder.program(sched)
+        if engine == "pauli_propagation":
+            res = [pp.expectation_values(program, [t], atol=atol, target_bound=target_error,
+                                         max_weight=max_weight)[0] for t in terms]
+            vals, bound = np.array([r.value for r in res]), np.array([r.bound for r in res])
+            meta["engine_stats"] = {"max_terms": [r.max_terms_seen for r in res],
+                                    "seconds": [r.seconds for r in res], "atol": atol}
+            return ex.ExpectationResult(vals, bound, zeros, bound, engine, meta)
+        index: dict[tuple, int] = {}
+        for t in terms:
+            for _, d in t:
+                if d:
+                    index.setdefault(tuple(sorted(d.items())), len(index))
+        opts = dict(engine_options or {}, observables=[ex.product_operator(dict(k)) for k in index])
+        eng = get_engine("trajectories", **opts)
+        out = self._engine_run(eng, program, ss, None)
+        vals, se = ex.trajectory_values(out.state, terms, index)
+        bound = np.full(len(ops), 2.0 * out.truncation_error) * np.array([sum(abs(c) for c, d in t if d) for t in terms])
+        meta["engine_stats"] = out.metadata
+        return ex.ExpectationResult(vals, se + bound, se, bound, engine, meta)
+
     # ------------------------------------------------------------------ run
     def run(
         self,
