@@ -763,9 +763,10 @@ class TrajectoryEngine(Engine):
 
     def __init__(self, *, trajectories: int = 1000, batch_size: int = 64, max_bond: int | None = 256,
                  cutoff: float = 1e-14, max_enumerate: int = 16, observables: Sequence = (),
-                 bitstrings: Sequence[str] = (), warn_threshold: float = 1e-3, progress: bool | None = None):
+                 bitstrings: Sequence[str] = (), warn_threshold: float = 1e-3, progress: bool | None = None,
+                 **unknown):
         super().__init__(trajectories=trajectories, batch_size=batch_size, max_bond=max_bond, cutoff=cutoff,
-                         max_enumerate=max_enumerate, warn_threshold=warn_threshold)
+                         max_enumerate=max_enumerate, warn_threshold=warn_threshold, **unknown)  # refuses unknown
         _check_int_opt("trajectories", trajectories, 1, 10**9)
         _check_int_opt("batch_size", batch_size, 1, 10**6)
         if max_bond is not None:
