@@ -186,41 +186,50 @@ def _touched(keys, i, W, chan_of, out):
 
 
 @njit(cache=True)
-def _apply_layer(keys, coefs, W, chan_of, chan_qubits, tab_off, tab_code, tab_val):
+def _rehash(tkeys, tcoef, tused, nw):
+    cap = tkeys.shape[0] * 2
+    nkeys = np.zeros((cap, nw), np.uint64)
+    ncoef = np.zeros(cap, np.float64)
+    nused = np.zeros(cap, np.bool_)
+    mask = np.uint64(cap - 1)
+    for h in range(tkeys.shape[0]):
+        if tused[h]:
+            _insert(nkeys, ncoef, nused, tkeys, h, tcoef[h], nw, mask)
+    return nkeys, ncoef, nused
+
+
+@njit(cache=True)
+def _apply_layer(keys, coefs, W, chan_of, chan_qubits, tab_off, tab_code, tab_val, atol):
     """All channels of one layer (disjoint) applied to every term; merged in a hash table.
 
     ``tab_off[c, q] .. tab_off[c, q + 1]`` index the outputs (code, value) of input
-    local code q of channel c. Returns (table keys, coefficients, used flags).
+    local code q of channel c. A branch whose |coefficient| falls below ``atol``
+    is dropped at once (transfer entries are <= 1 in magnitude, so it cannot grow
+    within the layer) and its |coefficient| counted. Returns (table keys,
+    coefficients, used flags, dropped sum).
     """
     n = keys.shape[0]
     nw = 2 * W
     touched = np.empty(chan_of.shape[0], np.int64)
-    # counting pass: an upper bound on the number of outputs
-    total = 0
-    for i in range(n):
-        nt = _touched(keys, i, W, chan_of, touched)
-        m = 1
-        for t in range(nt):
-            c = touched[t]
-            q = _local_code(keys, i, chan_qubits[c], W)
-            m *= tab_off[c, q + 1] - tab_off[c, q]
-        total += m
-    cap = 1
-    while cap < 2 * total + 16:
+    cap = 16
+    while cap < 4 * n + 16:
         cap *= 2
-    mask = np.uint64(cap - 1)
     tkeys = np.zeros((cap, nw), np.uint64)
     tcoef = np.zeros(cap, np.float64)
     tused = np.zeros(cap, np.bool_)
+    count = 0
+    dropped = 0.0
     bufcap = 1024
     buf = np.empty((bufcap, nw), np.uint64)
     bcoef = np.empty(bufcap, np.float64)
     buf2 = np.empty((bufcap, nw), np.uint64)
     bcoef2 = np.empty(bufcap, np.float64)
     for i in range(n):
+        if 2 * (count + 1) > tkeys.shape[0]:
+            tkeys, tcoef, tused = _rehash(tkeys, tcoef, tused, nw)
         nt = _touched(keys, i, W, chan_of, touched)
         if nt == 0:
-            _insert(tkeys, tcoef, tused, keys, i, coefs[i], nw, mask)
+            count += _insert(tkeys, tcoef, tused, keys, i, coefs[i], nw, np.uint64(tkeys.shape[0] - 1))
             continue
         for w in range(nw):
             buf[0, w] = keys[i, w]
@@ -233,8 +242,11 @@ def _apply_layer(keys, coefs, W, chan_of, chan_qubits, tab_off, tab_code, tab_va
             for j in range(nb_):
                 q = _local_code(buf, j, qs, W)
                 for e in range(tab_off[c, q], tab_off[c, q + 1]):
+                    v = bcoef[j] * tab_val[e]
+                    if abs(v) < atol:
+                        dropped += abs(v)
+                        continue
                     if nb2 >= bufcap:
-                        # grow the scratch buffers
                         newcap = bufcap * 2
                         nbuf = np.empty((newcap, nw), np.uint64)
                         ncoef = np.empty(newcap, np.float64)
@@ -250,14 +262,16 @@ def _apply_layer(keys, coefs, W, chan_of, chan_qubits, tab_off, tab_code, tab_va
                     for w in range(nw):
                         buf2[nb2, w] = buf[j, w]
                     _set_code(buf2, nb2, qs, W, tab_code[e])
-                    bcoef2[nb2] = bcoef[j] * tab_val[e]
+                    bcoef2[nb2] = v
                     nb2 += 1
             buf, buf2 = buf2, buf
             bcoef, bcoef2 = bcoef2, bcoef
             nb_ = nb2
         for j in range(nb_):
-            _insert(tkeys, tcoef, tused, buf, j, bcoef[j], nw, mask)
-    return tkeys, tcoef, tused
+            if 2 * (count + 1) > tkeys.shape[0]:
+                tkeys, tcoef, tused = _rehash(tkeys, tcoef, tused, nw)
+            count += _insert(tkeys, tcoef, tused, buf, j, bcoef[j], nw, np.uint64(tkeys.shape[0] - 1))
+    return tkeys, tcoef, tused, dropped
 
 
 @njit(cache=True)
@@ -504,10 +518,10 @@ def propagate(pl: PropagationPlan, terms, *, atol: float = 1e-6, max_weight: int
         # numerical zeros dropped from the transfer tables, charged to the bound
         if layer.ptm_dropped.any():
             bound += _ptm_drop_charge(keys, coefs, W, layer)
-        tk, tc, tu = _apply_layer(keys, coefs, W, layer.chan_of, layer.chan_qubits, layer.tab_off, layer.tab_code,
-                                  layer.tab_val)
+        tk, tc, tu, dropped_branches = _apply_layer(keys, coefs, W, layer.chan_of, layer.chan_qubits, layer.tab_off,
+                                                    layer.tab_code, layer.tab_val, float(atol))
         keys, coefs, dropped, support = _compact(tk, tc, tu, W, atol, mw, dead)
-        bound += dropped
+        bound += dropped + dropped_branches
         if max_terms is not None and len(coefs) > max_terms:
             cut = np.argpartition(-np.abs(coefs), max_terms)[:max_terms]
             keep = np.zeros(len(coefs), dtype=bool)

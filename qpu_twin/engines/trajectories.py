@@ -888,6 +888,9 @@ def assemble(results: list[BatchResult], prep: PreparedProgram, readout: Readout
         "truncation_bound_max": float(bound.max()),
         "discarded_weight_mean": float(disc.mean()),
         "jumps_mean": float(jumps.mean()),
+        # stderr is the sample standard error: a jump branch rarer than 1/N is likely unseen and can
+        # move a probability by up to ~1/N without showing in the sample's spread
+        "rare_branch_floor": 1.0 / n if n else math.inf,
         "max_bond_dimension": max(r.max_bond for r in results),
         "splits_per_trajectory": results[0].splits if results else 0,
         "output": "exact per-trajectory distributions" if nc <= readout.max_enumerate else
