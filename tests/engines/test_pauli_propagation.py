@@ -93,7 +93,7 @@ def test_target_bound_lowers_atol_until_met():
 def test_transfer_matrices_of_known_channels():
     gamma = 0.2
     # amplitude damping: Z -> (1 - gamma) Z + gamma I, X -> sqrt(1 - gamma) X (codes I=0, X=1, Z=2, Y=3)
-    t1 = ch.relaxation_superop(1e3 * -100.0 * np.log(1 - gamma), 100.0, None)
+    t1 = ch.relaxation_superop(1e3 * -100.0 * np.log(1 - gamma), 100.0, 200.0)  # T2 = 2 T1: pure T1
     r = pp.pauli_transfer(t1)
     assert r[2, 2] == pytest.approx(1 - gamma) and r[2, 0] == pytest.approx(gamma)
     assert r[1, 1] == pytest.approx(np.sqrt(1 - gamma)) and r[3, 3] == pytest.approx(np.sqrt(1 - gamma))
@@ -161,3 +161,23 @@ def test_agrees_with_ibm_pauli_prop_on_rotation_circuits():
                                                      frame="h")
         zero_state = sum(c for p, c in zip(op.paulis, op.coeffs) if not p.x.any())
         assert ours == pytest.approx(float(np.real(zero_state)), abs=1e-9)
+
+
+def test_twin_estimator_v2_routes_to_expectation():
+    """TwinEstimator (EstimatorV2): the values of Twin.expectation, parameter broadcasting included."""
+    from qiskit.circuit import Parameter
+
+    from qpu_twin.interop.estimator import TwinEstimator
+
+    theta = Parameter("t")
+    qc = QuantumCircuit(2)
+    qc.ry(theta, 0)
+    qc.cx(0, 1)
+    twin = Twin("line5")
+    est = TwinEstimator(twin, seed=3)
+    res = est.run([(qc, ["ZZ", "IZ"], [[0.3], [1.1]])]).result()[0]
+    assert res.data.evs.shape == (2,)
+    for k, (obs, t) in enumerate([("ZZ", 0.3), ("IZ", 1.1)]):
+        want = twin.expectation(qc.assign_parameters([t]), obs, seed=3).values[0]
+        assert res.data.evs[k] == pytest.approx(want, abs=1e-12)
+    assert res.metadata["engines"] == ["density_matrix"]
