@@ -373,9 +373,13 @@ class Twin:
         qc = load_circuit(circuit).remove_final_measurements(inplace=False)
         ops = ex.as_pauli_ops(observables, qc.num_qubits)
         ss = seed_sequence(seed)
-        compiled = compile_circuit(qc, self.profile, transpile=_check_transpile(transpile),
-                                   seed=derived_int_seed(ss), optimization_level=self.optimization_level)
-        layout = compiled.layout.final_index_layout() if compiled.layout is not None else list(range(qc.num_qubits))
+        transpile = _check_transpile(transpile)
+        compiled = compile_circuit(qc, self.profile, transpile=transpile, seed=derived_int_seed(ss),
+                                   optimization_level=self.optimization_level)
+        # transpile=False: the circuit is physical, qubit i is device qubit i (map observables of a circuit you
+        # transpiled yourself with SparsePauliOp.apply_layout); otherwise through the layout made here
+        layout = (compiled.layout.final_index_layout() if transpile is not False and compiled.layout is not None
+                  else list(range(qc.num_qubits)))
         sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
         builder = self.builder(noise)
         n = sched.num_active

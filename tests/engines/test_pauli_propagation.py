@@ -116,8 +116,9 @@ def test_feed_forward_is_refused():
         pp.expectation_values(prog, ["Z" * prog.num_qubits])
 
 
-def test_twin_expectation_matches_counts_and_density_matrix():
-    """Twin.expectation (readout as measured) equals <Z..Z> from the exact distribution of the measured circuit."""
+def test_twin_expectation_density_matrix_pauli_propagation_and_readout():
+    """Twin.expectation: density matrix = Pauli propagation, logical observables mapped through the layout,
+    readout folded in as alpha + beta <Z> per measured qubit."""
     twin = Twin("line5")
     qc = QuantumCircuit(4)
     qc.h(0)
@@ -125,21 +126,36 @@ def test_twin_expectation_matches_counts_and_density_matrix():
     qc.cx(1, 2)
     qc.rx(0.4, 3)
     qc.cx(2, 3)
-    obs = ["IIZZ", "ZZII", "ZIIZ", SparsePauliOp(["IIIZ", "ZIII"], [0.5, -0.25])]
+    logical = [SparsePauliOp(o) for o in ("IIZZ", "ZZII", "ZIIZ")] + [SparsePauliOp(["IIIZ", "ZIII"], [0.5, -0.25])]
     compiled = twin.compile(qc, seed=2)
+    obs = [o.apply_layout(compiled.layout) for o in logical]  # onto the compiled circuit's physical qubits
     dm = twin.expectation(compiled, obs, transpile=False, engine="density_matrix")
     prop = twin.expectation(compiled, obs, transpile=False, engine="pauli_propagation", atol=0.0)
     assert np.allclose(dm.values, prop.values, atol=1e-10) and prop.error_estimate() < 1e-10
-    measured = compiled.copy()
-    measured.measure_all()
-    res = twin.run(measured, transpile=False)
-    lay = compiled.layout.final_index_layout() if compiled.layout is not None else list(range(4))
+    # the same values when the twin transpiles (same seed: same layout) and maps the logical observables
+    again = twin.expectation(qc, logical, seed=2, engine="density_matrix")
+    assert np.allclose(again.values, dm.values, atol=1e-10)
+    # readout folded in as a hardware Estimator measures: <Z_q>_read = alpha_q + beta_q <Z_q>, and the
+    # product over qubits for Z_a Z_b (independent assignment errors)
+    bare = twin.expectation(compiled, obs, transpile=False, engine="density_matrix", readout=False)
+    lay = compiled.layout.final_index_layout()
+    b = twin.builder()
+    ab = {v: (lambda p10, p01: (p01 - p10, 1 - p10 - p01))(*b.readout(lay[v])) for v in range(4)}
+    single = {v: twin.expectation(compiled, SparsePauliOp(_phys_label({lay[v]: "Z"}, compiled.num_qubits)),
+                                  transpile=False, engine="density_matrix", readout=False).values[0] for v in range(4)}
+    a0, b0 = ab[0]
+    a1, b1 = ab[1]
+    want01 = a0 * a1 + a0 * b1 * single[1] + b0 * a1 * single[0] + b0 * b1 * bare.values[0]
+    assert dm.values[0] == pytest.approx(want01, abs=1e-12)
+    want_lin = 0.5 * (ab[0][0] + ab[0][1] * single[0]) - 0.25 * (ab[3][0] + ab[3][1] * single[3])
+    assert dm.values[3] == pytest.approx(want_lin, abs=1e-12)
 
-    def z(*virt):  # measure_all measures compiled (physical) qubit i into clbit i
-        return res.expectation_z([lay[v] for v in virt])
 
-    want = [z(0, 1), z(2, 3), z(0, 3), 0.5 * z(0) - 0.25 * z(3)]
-    assert np.allclose(dm.values, want, atol=1e-10)
+def _phys_label(paulis: dict, n: int) -> str:
+    s = ["I"] * n
+    for q, p in paulis.items():
+        s[n - 1 - q] = p
+    return "".join(s)
 
 
 def test_agrees_with_ibm_pauli_prop_on_rotation_circuits():
