@@ -24,7 +24,7 @@ from .engines import engine_names, get_engine
 from .engines.base import EngineOutput
 from .engines.sampling import sample_output
 from .errors import (ArgumentError, EngineError, check_bool, check_choice, check_int, check_kwargs, check_qubits,
-                     check_real, short_repr)
+                     check_instance, check_real, short_repr)
 from .noise import channels as ch
 from .noise.builder import NoiseBuilder
 from .noise.leakage import leaky_qubits
@@ -67,7 +67,12 @@ class Result:
         (``probability(bitstring)``, ``expectation(pauli)``) for the MPDO engines.
     truncation_error : float
         The engine's approximation error (0 for exact engines; accumulated
-        discarded weight of a truncated MPDO; ``nan`` if the engine cannot tell).
+        discarded weight of a truncated MPDO; ``nan`` if the engine cannot tell;
+        for ``trajectories`` the mean over trajectories of sum sqrt(discarded
+        weight), a bound on the error of any probability).
+    stderr : dict[str, float] or None
+        Standard error of each probability of a stochastic engine
+        (``trajectories``); ``None`` for deterministic engines.
     """
 
     probabilities: dict[str, float]
@@ -80,6 +85,7 @@ class Result:
     #: largest standard error of a probability from Monte Carlo averaging (quasi-static noise over
     #: too many qubits for exact quadrature); 0 when the averages are exact
     averaging_error: float = 0.0
+    stderr: dict[str, float] | None = field(default=None, repr=False)
 
     def error_estimate(self) -> float:
         """The total stated error of the probabilities beyond shot noise of ``counts``.
@@ -87,9 +93,11 @@ class Result:
         For exact engines 0; for truncated tensor networks the accumulated
         truncation error (relative squared Frobenius error of the density
         operator, summed over splits); ``nan`` when the engine cannot tell;
-        plus the Monte Carlo standard error of a quasi-static average, if any.
+        plus the Monte Carlo standard error of a quasi-static average, if any;
+        plus, for a stochastic engine, the largest standard error of a probability.
         """
-        return float(self.truncation_error) + float(self.averaging_error)
+        worst = max(self.stderr.values(), default=0.0) if self.stderr else 0.0
+        return float(self.truncation_error) + float(self.averaging_error) + float(worst)
 
     def _clbits(self, clbits) -> tuple[int, ...]:
         width = len(next(iter(self.probabilities))) if self.probabilities else None
@@ -174,8 +182,9 @@ class Twin:
             return
         if engine == "auto":
             from .engines.tensor_network import MPDO_OPTIONS
+            from .engines.trajectories import TRAJECTORY_OPTIONS
 
-            known = set(MPDO_OPTIONS)
+            known = set(MPDO_OPTIONS) | set(TRAJECTORY_OPTIONS)  # the engines auto may pick
         else:
             from .engines.base import _ENGINES
 
@@ -302,20 +311,120 @@ class Twin:
         out = eng.run(self.builder(noise).program(sched))
         return DensityMatrix(out.state), list(sched.active_qubits)
 
-    def _make_engine(self, name: str):
+    def _make_engine(self, name: str, *, auto: bool = False):
         if name == "density_matrix":
             return get_engine(name, max_memory_bytes=self.max_memory_bytes)
-        return get_engine(name, **self.engine_options)
+        options = self.engine_options
+        if auto:  # engine_options may name options of any engine auto can pick: pass the chosen one's
+            from .engines.base import _ENGINES
 
-    def _engine_for(self, n_active: int, engine: str | None) -> str:
+            known = set(getattr(_ENGINES[name], "option_names", ()))
+            options = {k: v for k, v in options.items() if k in known}
+        return get_engine(name, **options)
+
+    def _engine_for(self, n_active: int, engine: str | None, *, sched: Schedule | None = None,
+                    noise=None) -> tuple[str, str]:
+        """(engine name, why): ``auto`` picks by size, feed-forward and static ZZ (see ``docs/engines.md``)."""
         name = engine or self.engine
         if name == "auto":
             if n_active <= AUTO_DM_MAX_QUBITS or "tensor_network" not in engine_names():
-                return "density_matrix"
-            return "tensor_network"
+                return "density_matrix", f"auto: {n_active} active qubits <= {AUTO_DM_MAX_QUBITS}: exact"
+            if sched is not None and any(op.kind == "if_else" for op in sched.ops):
+                return "trajectories", (f"auto: {n_active} active qubits > {AUTO_DM_MAX_QUBITS} with feed-forward "
+                                        "(the MPDO cannot branch)")
+            opts = self.noise if noise is None else NoiseOptions.coerce(noise)
+            if sched is not None and opts.zz_active and _has_zz(self.profile, sched):
+                return "trajectories", (f"auto: {n_active} active qubits > {AUTO_DM_MAX_QUBITS} with static ZZ on "
+                                        "(the MPDO's bond grows with lattice ZZ; pure-state trajectories do not)")
+            return "tensor_network", (f"auto: {n_active} active qubits > {AUTO_DM_MAX_QUBITS}, no feed-forward, no "
+                                      "static ZZ: MPDO (exact distribution up to truncation)")
         if name not in engine_names():
             get_engine(name)  # EngineError naming the registered engines
-        return name
+        return name, "requested"
+
+    @staticmethod
+    def _engine_run(eng, program: NoisyProgram, ss: np.random.SeedSequence, shots, index: int = 0) -> EngineOutput:
+        """Run ``program``; a stochastic engine gets the circuit's child seed ``spawn_key + (3, index)``."""
+        if not getattr(eng, "stochastic", False):
+            return eng.run(program)
+        engine_ss = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (3, index),
+                                           pool_size=ss.pool_size)
+        return eng.run(program, seed=engine_ss, shots=shots)
+
+    # ------------------------------------------------------------------ expectation values
+    def expectation(self, circuit, observables, *, engine: str = "auto", seed=None, transpile: bool | str = True,
+                    noise=None, readout: bool = True, atol: float = 1e-6, target_error: float | None = None,
+                    max_weight: int | None = None, engine_options: dict | None = None):
+        """Noisy expectation values of ``observables`` (an Estimator without shot noise; :mod:`qpu_twin.expectation`).
+
+        ``observables``: a Pauli label / ``Pauli`` / ``SparsePauliOp`` on the circuit's qubits, or a list.
+        ``engine``: ``"auto"`` (density matrix up to 12 active qubits, else Pauli propagation, or trajectories
+        with feed-forward), ``"density_matrix"``, ``"pauli_propagation"`` or ``"trajectories"``.
+        ``readout``: apply the assignment errors as a hardware Estimator measures (default).
+        ``atol`` / ``target_error`` / ``max_weight``: Pauli-propagation truncation (``target_error``: lower
+        ``atol`` until the bound meets it). ``engine_options``: trajectory options (``trajectories``, ...).
+        Final measurements in ``circuit`` are removed. Returns an :class:`~qpu_twin.expectation.ExpectationResult`.
+        """
+        from . import expectation as ex
+        from .engines import pauli_propagation as pp
+
+        check_choice("engine", engine, ex.EXPECTATION_ENGINES)
+        check_bool("readout", readout)
+        atol = check_real("atol", atol, minimum=0.0, strict_minimum=True)
+        target_error = check_real("target_error", target_error, minimum=0.0, strict_minimum=True, allow_none=True)
+        if max_weight is not None:
+            max_weight = check_int("max_weight", max_weight, minimum=1)
+        check_instance("engine_options", engine_options, dict, allow_none=True)
+        qc = load_circuit(circuit).remove_final_measurements(inplace=False)
+        ops = ex.as_pauli_ops(observables, qc.num_qubits)
+        ss = seed_sequence(seed)
+        transpile = _check_transpile(transpile)
+        compiled = compile_circuit(qc, self.profile, transpile=transpile, seed=derived_int_seed(ss),
+                                   optimization_level=self.optimization_level)
+        # transpile=False: the circuit is physical, qubit i is device qubit i (map observables of a circuit you
+        # transpiled yourself with SparsePauliOp.apply_layout); otherwise through the layout made here
+        layout = (compiled.layout.final_index_layout() if transpile is not False and compiled.layout is not None
+                  else list(range(qc.num_qubits)))
+        sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
+        builder = self.builder(noise)
+        n = sched.num_active
+        terms = ex.local_terms(ops, list(layout), sched.active_qubits, builder.readout if readout else None)
+        ff = any(op.kind == "if_else" for op in sched.ops)
+        reason = "requested"
+        if engine == "auto":
+            engine, reason = (("density_matrix", f"auto: {n} active qubits <= {AUTO_DM_MAX_QUBITS}: exact")
+                              if n <= AUTO_DM_MAX_QUBITS else
+                              ("trajectories", f"auto: {n} active qubits with feed-forward") if ff else
+                              ("pauli_propagation", f"auto: {n} active qubits > {AUTO_DM_MAX_QUBITS}, no feed-forward"))
+        meta = {"engine_reason": reason, "compiled_circuit": compiled, "active_qubits": list(sched.active_qubits),
+                "layout": list(layout), "readout": bool(readout), "seed_entropy": ss.entropy}
+        zeros = np.zeros(len(ops))
+        if engine == "density_matrix":
+            eng = get_engine("density_matrix", max_memory_bytes=self.max_memory_bytes, save_state=True)
+            eng.check_size(n, mid_circuit_measurements=_has_mid_circuit_measurement(sched))
+            out = eng.run(builder.program(sched))
+            vals = ex.density_matrix_values(out.state, terms, n)
+            return ex.ExpectationResult(vals, zeros, zeros, zeros, engine, meta)
+        program = builder.program(sched)
+        if engine == "pauli_propagation":
+            res = [pp.expectation_values(program, [t], atol=atol, target_bound=target_error,
+                                         max_weight=max_weight)[0] for t in terms]
+            vals, bound = np.array([r.value for r in res]), np.array([r.bound for r in res])
+            meta["engine_stats"] = {"max_terms": [r.max_terms_seen for r in res],
+                                    "seconds": [r.seconds for r in res], "atol": atol}
+            return ex.ExpectationResult(vals, bound, zeros, bound, engine, meta)
+        index: dict[tuple, int] = {}
+        for t in terms:
+            for _, d in t:
+                if d:
+                    index.setdefault(tuple(sorted(d.items())), len(index))
+        opts = dict(engine_options or {}, observables=[ex.product_operator(dict(k)) for k in index])
+        eng = get_engine("trajectories", **opts)
+        out = self._engine_run(eng, program, ss, None)
+        vals, se = ex.trajectory_values(out.state, terms, index)
+        bound = np.full(len(ops), 2.0 * out.truncation_error) * np.array([sum(abs(c) for c, d in t if d) for t in terms])
+        meta["engine_stats"] = out.metadata
+        return ex.ExpectationResult(vals, se + bound, se, bound, engine, meta)
 
     # ------------------------------------------------------------------ run
     def run(
@@ -384,8 +493,8 @@ class Twin:
         timings["compile_s"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
-        ename = self._engine_for(sched.num_active, engine)
-        eng = self._make_engine(ename)
+        ename, reason = self._engine_for(sched.num_active, engine, sched=sched, noise=noise)
+        eng = self._make_engine(ename, auto=(engine or self.engine) == "auto")
         mid = _has_mid_circuit_measurement(sched)
         builder = self.builder(noise)
         n_flags = len(leaky_qubits(self.profile, sched, builder.options))  # a leakage flag per qubit that can leak
@@ -393,7 +502,7 @@ class Twin:
         program = builder.program(sched)
         timings["noise_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        out: EngineOutput = eng.run(program)
+        out: EngineOutput = self._engine_run(eng, program, ss, shots)
         sigmas = sensitive_qubits(self.profile, sched, builder.options)
         averaging = None
         if sigmas:
@@ -429,6 +538,7 @@ class Twin:
             "num_channels": program.num_channels,
             "program": program.metadata,
             "engine_stats": stats,
+            "engine_reason": reason,
             "noise_cache": builder.cache_info(),
             "timings": timings,
             "qpu_twin_version": __version__,
@@ -436,7 +546,7 @@ class Twin:
         if averaging is not None:
             meta["quasi_static"] = averaging
         return Result(dict(out.probabilities), counts, shots, ename, meta, out.state, out.truncation_error,
-                      averaging["stderr"] if averaging else 0.0)
+                      averaging["stderr"] if averaging else 0.0, out.stderr)
 
     #: most programs a quasi-static average runs exactly before it switches to Monte Carlo
     QUASI_STATIC_MAX_RUNS = 256
@@ -451,8 +561,8 @@ class Twin:
                                                          max_runs=self.QUASI_STATIC_MAX_RUNS, rng=rng)
         keys: dict[str, int] = {}
         rows = []
-        for point in points:
-            probs = eng.run(builder.program(sched, detuning=point)).probabilities
+        for i, point in enumerate(points):
+            probs = self._engine_run(eng, builder.program(sched, detuning=point), ss, None, i + 1).probabilities
             for k in probs:
                 keys.setdefault(k, len(keys))
             rows.append(probs)
@@ -527,6 +637,12 @@ def _check_transpile(transpile) -> bool | str:
     if transpile == "physical":
         return "physical"
     raise ArgumentError(f"transpile={short_repr(transpile)}: use True, False or 'physical'")
+
+
+def _has_zz(profile: DeviceProfile, sched: Schedule) -> bool:
+    """True if the profile has a non-zero static ZZ term between two active qubits."""
+    active = set(sched.active_qubits)
+    return any(t.zz_khz and set(t.qubits) <= active for t in profile.crosstalk.zz)
 
 
 def _has_mid_circuit_measurement(sched: Schedule) -> bool:

@@ -30,6 +30,10 @@ class EngineOutput:
         The engine's own approximation error (0 for exact engines, the
         accumulated discarded weight for truncated tensor networks, ``nan``
         when the engine cannot tell).
+    stderr : dict[str, float] or None
+        Standard error of each probability for stochastic engines
+        (``trajectories``: standard error of the mean over trajectories);
+        ``None`` for deterministic engines.
     """
 
     probabilities: dict[str, float]
@@ -37,6 +41,7 @@ class EngineOutput:
     sampler: Callable | None = None
     state: Any = None
     truncation_error: float = 0.0
+    stderr: dict[str, float] | None = None
 
 
 class Engine:
@@ -45,6 +50,8 @@ class Engine:
     name: ClassVar[str] = "engine"
     #: Option names the engine accepts; anything else is refused with an :class:`EngineError`.
     option_names: ClassVar[tuple[str, ...]] = ()
+    #: Stochastic engines get ``run(program, seed=SeedSequence, shots=int | None)`` from the Twin.
+    stochastic: ClassVar[bool] = False
 
     def __init__(self, **options: Any):
         unknown = sorted(set(options) - set(self.option_names))
