@@ -96,11 +96,13 @@ def parse_json(text: str, *, source: str, error: type[QpuTwinError] = DataError,
     """Plain data of JSON ``text`` (duplicate keys, over-deep nesting and huge numbers refused)."""
 
     def pairs(items):
-        out = {}
-        for k, v in items:
-            if k in out:
-                raise _DuplicateKey(k, None)
-            out[k] = v
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set = set()
+            for k, _ in items:
+                if k in seen:
+                    raise _DuplicateKey(k, None)
+                seen.add(k)
         return out
 
     try:

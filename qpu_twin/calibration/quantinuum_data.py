@@ -61,16 +61,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 from scipy.optimize import OptimizeWarning, curve_fit
 
+from ..data.schema import MAX_SHOTS  # noqa: F401 - the limit, re-exported
+from ..data.schema import Count, Shots, fail, key_text, validation_error
 from ..errors import CalibrationError, DataError, short_repr
 from ..safeparse import read_json
 from .experiments import CalibrationResult
 
 TYPES = ("SQ_RB", "TQ_RB", "Memory_RB", "SPAM", "Measurement_crosstalk")
-#: Largest ``shots`` accepted in a data file.
-MAX_SHOTS = 10**9
 #: Distinct lengths a fit needs: an RB fit (asymptote 1/d known, 2 parameters) needs 2; a decay fit whose
 #: points are sparse or whose asymptote is not known (leakage, measurement crosstalk) needs 3.
 MIN_LENGTHS_RB = 2
@@ -101,24 +101,6 @@ class QuantinuumData:
 
 
 # ---------------------------------------------------------------------- schemas
-def _count(value: Any) -> int:
-    if type(value) is not int:  # noqa: E721 - bools and floats (99.0) are not counts
-        raise ValueError(f"a count must be a non-negative integer, not {type(value).__name__}")
-    if value < 0:
-        raise ValueError("a count must be a non-negative integer")
-    return value
-
-
-def _shots(value: Any) -> int:
-    if type(value) is not int:  # noqa: E721
-        raise ValueError(f"shots must be an integer, not {type(value).__name__}")
-    if not 1 <= value <= MAX_SHOTS:
-        raise ValueError(f"shots must be in [1, {MAX_SHOTS:.0e}]")
-    return value
-
-
-Count = Annotated[int, BeforeValidator(_count)]
-Shots = Annotated[int, BeforeValidator(_shots)]
 NonNegInt = Annotated[StrictInt, Field(ge=0)]
 Bits = list[StrictStr]
 #: raw data: per circuit, a list of per-shot bitstrings or a map register -> list of bitstrings
@@ -176,75 +158,11 @@ SCHEMAS: dict[str, type[_File]] = {"SQ_RB": SQRBFile, "TQ_RB": TQRBFile, "Memory
                                    "SPAM": SPAMFile, "Measurement_crosstalk": MeasurementCrosstalkFile}
 
 
-# ---------------------------------------------------------------------- errors with paths
-def _key(k) -> str:
-    text = str(k)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return '"' + text.replace('"', '\\"') + '"'
-
-
-def _fmt_path(parts) -> str:
-    """``survival["0, 1"]["128"]["3"]`` from ``("survival", "0, 1", "128", "3")``."""
-    if not parts:
-        return "(top level)"
-    head, rest = parts[0], parts[1:]
-    return str(head) + "".join(f"[{p}]" if isinstance(p, int) else f"[{_key(p)}]" for p in rest)
-
-
-def _walk_loc(data: Any, loc) -> tuple[list, Any, bool]:
-    """The data path of a pydantic error location (union-member tags dropped) and the value there."""
-    parts: list = []
-    node = data
-    found = True
-    for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            parts.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            parts.append(part)
-            node = node[part]
-        elif part == "[key]":
-            continue
-        else:
-            found = found and isinstance(part, str) and not parts  # unknown top-level key
-            continue
-    return parts, node, found
-
-
-def _validation_error(exc: ValidationError, data: dict, source: str) -> DataError:
-    best = None
-    for err in exc.errors(include_url=False):
-        loc = tuple(err.get("loc", ()))
-        parts, _value, _ = _walk_loc(data, loc)
-        score = len(parts)
-        if best is None or score > best[0]:
-            best = (score, err, parts)
-    _, err, parts = best
-    msg = str(err.get("msg", "invalid"))
-    msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
-    kind = err.get("type")
-    if kind == "extra_forbidden":
-        field = err["loc"][0] if err.get("loc") else "?"
-        return DataError(f"{source}: unknown field {_key(field)} (known fields: "
-                         f"{', '.join(sorted(_known_fields()))})")
-    if kind == "missing":
-        missing = err["loc"][-1] if err.get("loc") else "?"
-        where = _fmt_path(parts) if parts else "(top level)"
-        return DataError(f"{source}: {where}: missing field {_key(missing)}")
-    value = err.get("input")
-    return DataError(f"{source}: {_fmt_path(parts)}={short_repr(value)}: {msg}")
-
-
 def _known_fields() -> set[str]:
     out = {"raw data"}
     for cls in SCHEMAS.values():
         out |= set(cls.model_fields)
     return out
-
-
-def _fail(source: str, parts, value, msg: str) -> DataError:
-    return DataError(f"{source}: {_fmt_path(parts)}={short_repr(value)}: {msg}")
 
 
 # ---------------------------------------------------------------------- detection
@@ -270,7 +188,7 @@ def _kind_from_content(data: dict, source: str) -> str:
         raise DataError(f"{source}: survival={short_repr(surv)}: must be a non-empty mapping of qubits")
     key, first = next(iter(surv.items()))
     if not isinstance(first, dict) or not first:
-        raise DataError(f"{source}: survival[{_key(key)}]={short_repr(first)}: must be a non-empty mapping")
+        raise DataError(f"{source}: survival[{key_text(key)}]={short_repr(first)}: must be a non-empty mapping")
     inner = next(iter(first.values()))
     if not isinstance(inner, dict):
         return "SPAM" if set(first) <= {"0", "1"} else "Measurement_crosstalk"
@@ -312,7 +230,7 @@ def validate_quantinuum(data: Any, *, source: str = "<data>", kind: str | None =
     try:
         model = SCHEMAS[kind].model_validate(fields)
     except ValidationError as exc:
-        raise _validation_error(exc, fields, source) from None
+        raise validation_error(exc, fields, source, known=_known_fields()) from None
     survival = _check_tree(model.survival, model.shots, "survival", source, kind)
     leakage = None
     if getattr(model, "leakage_postselect", None) is not None:
@@ -331,38 +249,38 @@ def validate_quantinuum(data: Any, *, source: str = "<data>", kind: str | None =
 def _check_tree(tree: dict, shots: int, name: str, source: str, kind: str) -> dict:
     """Keys valid for the type, counts <= shots, every entry of the same shape; returns the normalised tree."""
     if not tree:
-        raise _fail(source, [name], tree, "must be a non-empty mapping of qubits")
+        raise fail(source, [name], tree, "must be a non-empty mapping of qubits")
     out: dict = {}
     rb = kind in ("SQ_RB", "TQ_RB", "Memory_RB")
     for key, per in tree.items():
         norm = _norm_unit(key, kind, source, name)
         if norm in out:
-            raise _fail(source, [name, key], key, f"names the same {'pair' if kind == 'TQ_RB' else 'qubit'} as "
+            raise fail(source, [name, key], key, f"names the same {'pair' if kind == 'TQ_RB' else 'qubit'} as "
                         "another key")
         if not per:
-            raise _fail(source, [name, key], per, "must be a non-empty mapping")
+            raise fail(source, [name, key], per, "must be a non-empty mapping")
         for length, node in per.items():
             if kind == "SPAM":
                 if length not in ("0", "1"):
-                    raise _fail(source, [name, key, length], node, "a SPAM entry is keyed by the prepared state "
+                    raise fail(source, [name, key, length], node, "a SPAM entry is keyed by the prepared state "
                                 "'0' or '1'")
             elif not _INT_RE.match(length) or len(length) > 12:
-                raise _fail(source, [name, key], length, "a sequence length must be a non-negative integer")
+                raise fail(source, [name, key], length, "a sequence length must be a non-negative integer")
             elif rb and int(length) < 1:
-                raise _fail(source, [name, key], length, "an RB sequence length must be >= 1")
+                raise fail(source, [name, key], length, "an RB sequence length must be >= 1")
             if rb:
                 if not node:
-                    raise _fail(source, [name, key, length], node, "no sequences at this length")
+                    raise fail(source, [name, key, length], node, "no sequences at this length")
                 for seq, c in node.items():
                     if c > shots:
-                        raise _fail(source, [name, key, length, seq], c, f"a count cannot exceed shots={shots}")
+                        raise fail(source, [name, key, length, seq], c, f"a count cannot exceed shots={shots}")
             elif node > shots:
-                raise _fail(source, [name, key, length], node, f"a count cannot exceed shots={shots}")
+                raise fail(source, [name, key, length], node, f"a count cannot exceed shots={shots}")
         out[norm] = per
     if kind == "SPAM":
         for key, per in tree.items():
             if set(per) != {"0", "1"}:
-                raise _fail(source, [name, key], per, "needs both prepared states '0' and '1'")
+                raise fail(source, [name, key], per, "needs both prepared states '0' and '1'")
     # every qubit (pair) has the same lengths, and (RB) the same sequences at each length
     keys = list(tree)
     ref_key = keys[0]
@@ -372,15 +290,15 @@ def _check_tree(tree: dict, shots: int, name: str, source: str, kind: str) -> di
         if set(per) != set(ref):
             missing = sorted(set(ref) - set(per), key=_num)
             extra = sorted(set(per) - set(ref), key=_num)
-            raise _fail(source, [name, key], per, f"has lengths {sorted(per, key=_num)} but {name}"
-                        f"[{_key(ref_key)}] has {sorted(ref, key=_num)}" + (f" (missing {missing})" if missing else "")
+            raise fail(source, [name, key], per, f"has lengths {sorted(per, key=_num)} but {name}"
+                        f"[{key_text(ref_key)}] has {sorted(ref, key=_num)}" + (f" (missing {missing})" if missing else "")
                         + (f" (extra {extra})" if extra else ""))
         if rb:
             for length in per:
                 if set(per[length]) != set(ref[length]):
-                    raise _fail(source, [name, key, length], per[length],
+                    raise fail(source, [name, key, length], per[length],
                                 f"has {len(per[length])} sequences {sorted(per[length], key=_num)[:6]} but "
-                                f"{name}[{_key(ref_key)}][{_key(length)}] has {len(ref[length])}")
+                                f"{name}[{key_text(ref_key)}][{key_text(length)}] has {len(ref[length])}")
     return out
 
 
@@ -392,35 +310,35 @@ def _norm_unit(key: str, kind: str, source: str, name: str) -> str:
     if kind == "TQ_RB":
         m = _PAIR_RE.match(key)
         if not m or "," not in key:
-            raise _fail(source, [name], key, "a two-qubit RB key must be a pair like '0, 1' or '(0, 1)'")
+            raise fail(source, [name], key, "a two-qubit RB key must be a pair like '0, 1' or '(0, 1)'")
         a, b = int(m.group(1)), int(m.group(2))
         if a == b:
-            raise _fail(source, [name], key, "a pair needs two different qubits")
+            raise fail(source, [name], key, "a pair needs two different qubits")
         return f"{a}, {b}"
     if kind == "Memory_RB" and key == "all":
         return key
     if not _INT_RE.match(key) or len(key) > 6:
         allowed = " or 'all'" if kind == "Memory_RB" else ""
-        raise _fail(source, [name], key, f"a qubit key must be a non-negative integer{allowed}")
+        raise fail(source, [name], key, f"a qubit key must be a non-negative integer{allowed}")
     return str(int(key))
 
 
 def _same_shape(survival: dict, leakage: dict, source: str) -> None:
     if set(survival) != set(leakage):
-        raise _fail(source, ["leakage_postselect"], sorted(leakage), f"has keys {sorted(leakage)} but survival has "
+        raise fail(source, ["leakage_postselect"], sorted(leakage), f"has keys {sorted(leakage)} but survival has "
                     f"{sorted(survival)} (the two must have the same shape)")
     for key in survival:
         for length in survival[key]:
             if length not in leakage[key]:
-                raise _fail(source, ["leakage_postselect", key], sorted(leakage[key], key=_num),
+                raise fail(source, ["leakage_postselect", key], sorted(leakage[key], key=_num),
                             f"has no length {length!r} (survival has it)")
             if set(survival[key][length]) != set(leakage[key][length]):
-                raise _fail(source, ["leakage_postselect", key, length], leakage[key][length],
+                raise fail(source, ["leakage_postselect", key, length], leakage[key][length],
                             f"has sequences {sorted(leakage[key][length], key=_num)[:6]}, survival "
                             f"{sorted(survival[key][length], key=_num)[:6]} (the two must have the same shape)")
         extra = set(leakage[key]) - set(survival[key])
         if extra:
-            raise _fail(source, ["leakage_postselect", key], sorted(extra, key=_num), "lengths not in survival")
+            raise fail(source, ["leakage_postselect", key], sorted(extra, key=_num), "lengths not in survival")
 
 
 def _check_sequence_info(model: _File, survival: dict, source: str, kind: str) -> None:
@@ -430,27 +348,27 @@ def _check_sequence_info(model: _File, survival: dict, source: str, kind: str) -
     first = next(iter(survival.values()))
     if kind in ("SQ_RB", "TQ_RB", "Memory_RB"):
         if set(info) != set(first):
-            raise _fail(source, ["sequence_info"], info, f"names lengths {sorted(info, key=_num)} but survival has "
+            raise fail(source, ["sequence_info"], info, f"names lengths {sorted(info, key=_num)} but survival has "
                         f"{sorted(first, key=_num)}")
         for length, n in info.items():
             have = len(first[length])
             if have != n:
                 key = next(iter(survival))
-                raise _fail(source, ["sequence_info", length], n, f"but survival[{_key(key)}][{_key(length)}] has "
+                raise fail(source, ["sequence_info", length], n, f"but survival[{key_text(key)}][{key_text(length)}] has "
                             f"{have} sequences")
     elif kind == "Measurement_crosstalk":
         lengths = {int(k) for k in first}
         if isinstance(info, list):
             if set(info) != lengths:
-                raise _fail(source, ["sequence_info"], info, f"lists measurement counts {sorted(set(info))} but "
+                raise fail(source, ["sequence_info"], info, f"lists measurement counts {sorted(set(info))} but "
                             f"survival has {sorted(lengths)}")
         else:
             for q, values in info.items():
                 if q not in model.survival:
-                    raise _fail(source, ["sequence_info"], q, "names a qubit that survival does not have")
+                    raise fail(source, ["sequence_info"], q, "names a qubit that survival does not have")
                 have = {int(k) for k in model.survival[q]}
                 if set(values) != have:
-                    raise _fail(source, ["sequence_info", q], values, f"but survival[{_key(q)}] has measurement "
+                    raise fail(source, ["sequence_info", q], values, f"but survival[{key_text(q)}] has measurement "
                                 f"counts {sorted(have)}")
 
 
@@ -460,15 +378,15 @@ def _check_raw(raw: dict, shots: int, source: str, name: str) -> None:
         for reg, shots_list in items:
             parts = [name, circuit] + ([reg] if reg is not None else [])
             if len(shots_list) > shots:
-                raise _fail(source, parts, shots_list, f"{len(shots_list)} shots, more than shots={shots}")
+                raise fail(source, parts, shots_list, f"{len(shots_list)} shots, more than shots={shots}")
             width = None
             for i, bits in enumerate(shots_list):
                 if not _BITS_RE.match(bits):
-                    raise _fail(source, parts + [i], bits, "a shot must be a bitstring of 0 and 1")
+                    raise fail(source, parts + [i], bits, "a shot must be a bitstring of 0 and 1")
                 if width is None:
                     width = len(bits)
                 elif len(bits) != width:
-                    raise _fail(source, parts + [i], bits, f"has {len(bits)} bits, the first shot has {width}")
+                    raise fail(source, parts + [i], bits, f"has {len(bits)} bits, the first shot has {width}")
 
 
 def _check_expected(tree: dict, source: str, kind: str) -> None:
@@ -480,9 +398,9 @@ def _check_expected(tree: dict, source: str, kind: str) -> None:
             stack.extend((parts + [k], v) for k, v in node.items())
         elif isinstance(node, str):
             if not _BITS_RE.match(node) or not node:
-                raise _fail(source, parts, node, "an expected outcome must be a bitstring of 0 and 1")
+                raise fail(source, parts, node, "an expected outcome must be a bitstring of 0 and 1")
         elif not 0 <= node <= top:
-            raise _fail(source, parts, node, f"an expected outcome must be an integer in [0, {top}] or a bitstring")
+            raise fail(source, parts, node, f"an expected outcome must be an integer in [0, {top}] or a bitstring")
 
 
 def _check_lengths(survival: dict, source: str, kind: str, has_leakage: bool) -> None:
@@ -495,7 +413,7 @@ def _check_lengths(survival: dict, source: str, kind: str, has_leakage: bool) ->
     if has_leakage and kind in ("SQ_RB", "TQ_RB"):
         need, what = MIN_LENGTHS_DECAY, "the leakage decay fit (no known asymptote)"
     if len(lengths) < need:
-        raise _fail(source, ["survival"], lengths, f"{len(lengths)} distinct sequence length(s): {what} needs at "
+        raise fail(source, ["survival"], lengths, f"{len(lengths)} distinct sequence length(s): {what} needs at "
                     f"least {need}")
 
 
@@ -534,7 +452,7 @@ def _fit_decay(points: dict[int, np.ndarray], offset: float | None, shots: int) 
     return float(popt[1])
 
 
-def _fit_or_fail(points, offset, shots, d: QuantinuumData, what: str) -> float:
+def _fit_orfail(points, offset, shots, d: QuantinuumData, what: str) -> float:
     try:
         return _fit_decay(points, offset, shots)
     except (RuntimeError, ValueError) as exc:
@@ -578,7 +496,7 @@ def analyse_rb(d: QuantinuumData, *, bootstrap: int = 1000, seed: int = 0) -> li
     qubits = _units(d)
     rng = np.random.default_rng(seed)
     surv = _pooled_points(d.survival, d.shots)
-    r = _fit_or_fail(surv, 1 / dim, d.shots, d, "survival")
+    r = _fit_orfail(surv, 1 / dim, d.shots, d, "survival")
     rs = _bootstrap_r(surv, 1 / dim, d.shots, bootstrap, rng)
 
     def epc(x):
@@ -605,7 +523,7 @@ def analyse_rb(d: QuantinuumData, *, bootstrap: int = 1000, seed: int = 0) -> li
                                  extra={**extra, "gates_per_clifford": n_g}))
     if d.leakage is not None:
         lk = _pooled_points(d.leakage, d.shots)
-        rl = _fit_or_fail(lk, None, d.shots, d, "leakage")
+        rl = _fit_orfail(lk, None, d.shots, d, "leakage")
         rls = _bootstrap_r(lk, None, d.shots, bootstrap, rng)
         leak = (1 - rl) / n_g
         leaks = (1 - rls) / n_g

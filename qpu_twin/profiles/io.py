@@ -8,7 +8,6 @@ so an interrupted save never leaves half a file.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
