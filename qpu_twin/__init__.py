@@ -33,10 +33,31 @@ from .profiles import (
     profile_json_schema,
 )
 
-from .interop.aer import to_aer_noise_model  # noqa: E402
-from .interop.backend import TwinBackend  # noqa: E402
-from .noise.options import NoiseOptions  # noqa: E402
-from .twin import Result, Twin  # noqa: E402
+# The simulation side (Qiskit, QuTiP, numba) loads on first use, so that `import qpu_twin`, the
+# profiles and `qpu-twin --help` (or a mistyped command) answer at once.
+_LAZY = {
+    "Twin": "twin", "Result": "twin", "TwinBackend": "interop.backend", "to_aer_noise_model": "interop.aer",
+    "NoiseOptions": "noise.options",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:  # a subpackage used as an attribute (qpu_twin.twin, qpu_twin.fit, ...)
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def _cirq_exporter(profile, **kwargs):

@@ -44,16 +44,20 @@ def _normalise(d: Mapping[str, float], what: str = "distribution") -> dict[str, 
 
 
 def hellinger(p: Mapping[str, float], q: Mapping[str, float]) -> float:
-    """Hellinger distance sqrt(1 - sum_k sqrt(p_k q_k)) in [0, 1]; counts are normalised."""
+    """Hellinger distance sqrt(1 - sum_k sqrt(p_k q_k)) in [0, 1]; counts are normalised.
+
+    Sums run over sorted outcomes: the same inputs give the same bits in every process (a set's order
+    depends on the string-hash seed).
+    """
     p, q = _normalise(p), _normalise(q)
-    bc = sum(math.sqrt(max(p[k], 0.0) * max(q[k], 0.0)) for k in p.keys() & q.keys())
+    bc = sum(math.sqrt(max(p[k], 0.0) * max(q[k], 0.0)) for k in sorted(p.keys() & q.keys()))
     return math.sqrt(max(0.0, 1.0 - bc))
 
 
 def tvd(p: Mapping[str, float], q: Mapping[str, float]) -> float:
     """Total variation distance (1/2) sum_k |p_k - q_k|; counts are normalised."""
     p, q = _normalise(p), _normalise(q)
-    return 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in p.keys() | q.keys())
+    return 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in sorted(p.keys() | q.keys()))
 
 
 def heavy_outputs(ideal: Mapping[str, float], num_bits: int) -> set[str]:

@@ -20,7 +20,7 @@ from qpu_twin.benchmark import (
     write_report,
 )
 from qpu_twin.cli import main
-from qpu_twin.errors import CalibrationError
+from qpu_twin.errors import DataError
 from qpu_twin.metrics import (
     bootstrap_metric,
     heavy_output_probability,
@@ -89,9 +89,9 @@ def test_malformed_dataset(tmp_path):
     d = tmp_path / "bad"
     d.mkdir()
     (d / "dataset.json").write_text('{"schema_version": 9}')
-    with pytest.raises(CalibrationError, match="schema_version=9"):
+    with pytest.raises(DataError, match="schema_version=9"):
         load_dataset(d)
-    with pytest.raises(CalibrationError, match="does not exist"):
+    with pytest.raises(DataError, match="does not exist"):
         load_dataset(tmp_path / "nothing")
 
 

@@ -45,10 +45,10 @@ def test_all_jobs_exact_distributions(jobs):
 
 
 def test_malformed_job_file(tmp_path):
-    from qpu_twin import CalibrationError
+    from qpu_twin import DataError
 
     f = tmp_path / "job.json"
     f.write_text('{"qobj": {"experiments": [{"header": {"n_qubits": 2, "memory_slots": 1}, '
                  '"instructions": [{"name": "teleport", "qubits": [0]}]}]}, "result": {"experiments": [{"counts": {}}]}}')
-    with pytest.raises(CalibrationError, match="unsupported name 'teleport'"):
+    with pytest.raises(DataError, match="unsupported name 'teleport'"):
         load_ibm_job(f)

@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..engines.sampling import sample_counts
-from ..errors import BenchmarkError, check_int
+from ..errors import BenchmarkError, check_int, check_real
 from ..metrics import bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
 from ..twin import Twin
 from ..data import HardwareDataset, MeasuredCircuit
@@ -66,6 +66,8 @@ class Model:
     predict: Callable[[MeasuredCircuit], dict[str, float]]
     exact: bool = True
     description: str = ""
+    #: what makes its predictions (profile fingerprint, shots, ...): a checkpoint resumes only the same models
+    identity: str = ""
 
 
 @dataclass
@@ -109,7 +111,8 @@ def twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
             warnings.simplefilter("ignore")
             return twins[key].run(bc.circuit, transpile=not bc.physical, seed=0).probabilities
 
-    return Model(name, predict, True, f"qpu_twin, noise={noise}")
+    ident = f"profile {profile.fingerprint}" if profile is not None else "dataset snapshots"
+    return Model(name, predict, True, f"qpu_twin, noise={noise}", identity=f"{ident}, noise={noise}")
 
 
 def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
@@ -143,7 +146,7 @@ def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
 
     desc = "Aer NoiseModel.from_backend" if kind == "aer_backend" else "Aer NoiseModel.from_backend_properties"
     return Model(kind, predict, False, f"{desc} of the same snapshot (exact if measurements are terminal, "
-                                       f"else {shots} shots)")
+                                       f"else {shots} shots)", identity=f"shots={shots}, seed={seed}")
 
 
 def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000, seed: int = 1,
@@ -205,6 +208,7 @@ _CHECKPOINT_VERSION = 1
 
 def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, profile=None, resamples: int = 200,
                   seed: int = 0, progress: bool | None = None, checkpoint=None, resume: bool = False,
+                  checkpoint_every_s: float | None = None, keep_checkpoint: bool = False,
                   **model_kw) -> BenchmarkReport:
     """Evaluate every model on every circuit of ``ds`` that has measured counts.
 
@@ -216,24 +220,34 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
         Seed of the bootstrap (the circuits' sub-seeds are drawn from it in order).
     checkpoint : path, optional
         Finished circuits are saved there (atomically, at most every
-        ``CHECKPOINT_EVERY_S`` seconds and when interrupted). Ctrl-C then stops
-        with :class:`~qpu_twin.errors.Interrupted` naming the file.
+        ``checkpoint_every_s`` seconds and when interrupted). Ctrl-C then stops
+        with :class:`~qpu_twin.errors.Interrupted` naming the file. A complete
+        run deletes it (unless ``keep_checkpoint``).
     resume : bool
         Continue from ``checkpoint``: only the missing circuits run, and the
         report equals that of an uninterrupted run (run times aside).
+    checkpoint_every_s : float, optional
+        Seconds between checkpoint writes (default ``CHECKPOINT_EVERY_S``; 0:
+        after every circuit). The file holds every bootstrap replicate, so
+        writing it after each of hundreds of circuits costs time.
+    keep_checkpoint : bool
+        Leave the (complete) checkpoint in place, e.g. until the caller has
+        written its outputs; resuming from it recomputes nothing.
     """
     from tqdm import tqdm
 
     from ..errors import Interrupted
 
     resamples = check_int("resamples", resamples, minimum=1)
+    every = check_real("checkpoint_every_s", CHECKPOINT_EVERY_S if checkpoint_every_s is None else checkpoint_every_s,
+                       minimum=0.0)
     models = models or default_models(ds, profile=profile, **model_kw)
     rng = np.random.default_rng(seed)
     circuits = [c for c in ds.circuits if c.counts]
     if not circuits:
         raise BenchmarkError(f"dataset {ds.name!r} has no measured counts")
-    ident = {"dataset": ds.name, "circuits": [c.name for c in circuits], "models": [m.name for m in models],
-             "resamples": resamples, "seed": seed}
+    ident = {"dataset": ds.name, "circuits": [c.name for c in circuits],
+             "models": [[m.name, m.identity] for m in models], "resamples": resamples, "seed": seed}
     records: list[dict[str, Any]] = []
     if resume:
         if checkpoint is None:
@@ -249,7 +263,7 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
                 continue
             records.append(_evaluate_circuit(bc, models, sub_seed, resamples))
             bar.update(1)
-            if checkpoint is not None and time.monotonic() - last_write > CHECKPOINT_EVERY_S:
+            if checkpoint is not None and time.monotonic() - last_write >= every:
                 _write_checkpoint(checkpoint, ident, records)
                 last_write = time.monotonic()
     except KeyboardInterrupt:
@@ -257,14 +271,17 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
         if checkpoint is None:
             raise
         _write_checkpoint(checkpoint, ident, records)
-        raise Interrupted(f"benchmark interrupted after {len(records)} of {len(circuits)} circuits; finished "
-                          f"circuits saved to {checkpoint} (resume with resume=True / --resume)",
-                          str(checkpoint)) from None
+        raise Interrupted(f"benchmark stopped after {len(records)} of {len(circuits)} circuits; the finished ones "
+                          f"are saved in {checkpoint} (continue with resume=True; CLI: the same command with "
+                          "--resume)", str(checkpoint)) from None
     bar.close()
     if checkpoint is not None:
         from pathlib import Path
 
-        Path(checkpoint).unlink(missing_ok=True)  # the run is complete: nothing to resume
+        if keep_checkpoint:
+            _write_checkpoint(checkpoint, ident, records)
+        else:
+            Path(checkpoint).unlink(missing_ok=True)  # the run is complete: nothing to resume
     return _report(ds, models, circuits, records, resamples)
 
 
@@ -347,10 +364,11 @@ def _read_checkpoint(path, ident: dict) -> list:
         raise BenchmarkError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BenchmarkError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
-    if not isinstance(data, dict) or data.get("qpu_twin_bench_checkpoint") != _CHECKPOINT_VERSION:
+    if (not isinstance(data, dict) or data.get("qpu_twin_bench_checkpoint") != _CHECKPOINT_VERSION
+            or not isinstance(data.get("ident"), dict) or not isinstance(data.get("records"), list)):
         raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint")
     for key, want in ident.items():
-        if data["ident"].get(key) != want:
+        if data["ident"].get(key) != json.loads(json.dumps(want)):
             raise BenchmarkError(f"checkpoint {str(path)!r} belongs to another run: its {key} differs from this "
                                  "run's (same dataset, models, resamples and seed are needed to resume)")
     return list(data["records"])
@@ -385,7 +403,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("mean Hellinger to measured")
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
-    fig.savefig(folder / "models.png", dpi=110)
+    _savefig_atomic(fig, folder / "models.png")
     plt.close(fig)
     # per-circuit metric
     fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -395,7 +413,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("Hellinger")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(folder / "per_circuit.png", dpi=110)
+    _savefig_atomic(fig, folder / "per_circuit.png")
     plt.close(fig)
     # predicted vs measured for the first circuits
     from ..viz import plot_distributions
@@ -408,7 +426,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
             if m.name in ("twin_lindblad", "aer_properties", "aer_backend", "ideal"):
                 dists[m.name] = m.predict(bc)
         fig = plot_distributions(dists, top=12, title=bc.name, log=True)
-        fig.savefig(folder / f"example_{i}.png", dpi=110)
+        _savefig_atomic(fig, folder / f"example_{i}.png")
         plt.close(fig)
         ex_lines.append(f"![{bc.name}](example_{i}.png)")
     diag_lines = _diagnostics_section(ds, models, folder, plt)
@@ -418,5 +436,23 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
           table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, "",
           *diag_lines]
     path = folder / "report.md"
-    path.write_text("\n".join(md))
+    from ..profiles.io import write_text_atomic
+
+    write_text_atomic(path, "\n".join(md))  # last: a report.md means every figure it shows is complete
     return str(path)
+
+
+def _savefig_atomic(fig, path) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import sys
@@ -20,6 +21,18 @@ _USAGE_MESSAGES = ("the following arguments are required", "unrecognized argumen
                    "not allowed with argument", "one of the arguments", "ambiguous option", "expected at least")
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows every option's default (unless its help already states it, or there is none)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if (default is None or default is False or default is argparse.SUPPRESS or "default" in text.lower()
+                or not action.option_strings or isinstance(action, argparse._HelpAction)):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 class Parser(argparse.ArgumentParser):
     """``argparse.ArgumentParser`` with "did you mean" hints and one-line errors.
 
@@ -28,10 +41,33 @@ class Parser(argparse.ArgumentParser):
     unknown ``--noise`` level) exits 1, like every other bad input.
     """
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", _SubParsers)
+
     def error(self, message: str):  # noqa: D401 - argparse API
         usage = any(m in message for m in _USAGE_MESSAGES) or message.startswith("argument {")
         message = _with_suggestion(message, self)
         self.exit(2 if usage else 1, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _SubParsers(argparse._SubParsersAction):
+    """Subcommands whose own ``--help`` opens with their one-line help (unless they have a description)."""
+
+    def add_parser(self, name, **kwargs):
+        if kwargs.get("help") and "description" not in kwargs:
+            text = kwargs["help"]
+            kwargs["description"] = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+        return super().add_parser(name, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        super().__call__(parser, namespace, values, option_string)
+        # unknown arguments are reported by the subcommand that got them, with its options as hints
+        extras = getattr(namespace, argparse._UNRECOGNIZED_ARGS_ATTR, None)
+        if extras:
+            delattr(namespace, argparse._UNRECOGNIZED_ARGS_ATTR)
+            self._name_parser_map[values[0]].error(f"unrecognized arguments: {' '.join(extras)}")
 
 
 def _with_suggestion(message: str, parser: argparse.ArgumentParser) -> str:
@@ -53,9 +89,11 @@ def _with_suggestion(message: str, parser: argparse.ArgumentParser) -> str:
             if word.startswith("-"):
                 close = difflib.get_close_matches(word.split("=")[0], options, n=1)
                 if close:
-                    hints.append(f"{word} -> {close[0]}")
+                    hints.append((word, close[0]))
+        if len(hints) == 1:
+            return f"{message}; did you mean {hints[0][1]!r}?"
         if hints:
-            return f"{message} (did you mean: {', '.join(hints)})"
+            return f"{message}; did you mean {', '.join(f'{b!r} for {a!r}' for a, b in hints)}?"
     return message
 
 
@@ -70,6 +108,22 @@ def positive_int(text: str) -> int:
     if value > MAX_SHOTS:
         raise argparse.ArgumentTypeError(f"{value} is too large (at most 10**15)")
     return value
+
+
+def int_in(low: int, high: int):
+    """argparse type: an integer in [low, high] (an absurd value is refused, never clipped)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} must be between {low} and {high}")
+        return value
+
+    parse.__name__ = f"integer in [{low}, {high}]"
+    return parse
 
 
 def nonneg_int(text: str) -> int:
@@ -101,8 +155,22 @@ def existing_path(text: str) -> Path:
     qpu_twin: ``examples/...``, ``calibration_data/...``)."""
     path = resolve_shipped(text)
     if not path.exists():
-        raise argparse.ArgumentTypeError(f"{text!r} does not exist")
+        raise argparse.ArgumentTypeError(f"{text!r} does not exist{_close_path(text)}")
     return path
+
+
+def _close_path(text: str) -> str:
+    """`` (did you mean 'examples/ghz.qasm'?)`` for a mistyped last part of a path, else ``""``."""
+    p = Path(text)
+    folder = resolve_shipped(p.parent) if str(p.parent) not in ("", ".") else Path(".")
+    if not p.name or not folder.is_dir():
+        return ""
+    try:
+        names = [c.name for c in folder.iterdir()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(p.name, names, n=1, cutoff=0.7)
+    return f" (did you mean {str(p.parent / close[0]) if str(p.parent) != '.' else close[0]!r}?)" if close else ""
 
 
 def output_file(text: str) -> Path:
@@ -114,6 +182,58 @@ def output_file(text: str) -> Path:
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"cannot write {text!r}: it is a folder")
     return path
+
+
+def profile_output_file(text: str) -> Path:
+    """argparse type: a profile file to write (.yaml, .yml or .json) in an existing folder."""
+    path = output_file(text)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise argparse.ArgumentTypeError(f"cannot write a profile to {text!r}: unknown suffix "
+                                         f"{path.suffix or '(none)'!r} (use .yaml, .yml or .json)")
+    return path
+
+
+def output_dir(text: str) -> Path:
+    """argparse type: a folder to write into; it may not exist yet, but its parent must (checked before any work)."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write into {text!r}: it is a file, not a folder")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not path.exists() and not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot create folder {text!r}: {str(parent)!r} does not exist")
+    return path
+
+
+def seconds(text: str) -> float:
+    """argparse type: a finite number of seconds >= 0."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be a finite number >= 0")
+    return value
+
+
+def check_fresh_checkpoint(path: Path, resume: bool, command: str) -> None:
+    """Refuse to overwrite the checkpoint of an interrupted run unless told to resume it."""
+    if not resume and path.exists():
+        raise ArgumentError(f"checkpoint {str(path)!r} exists (an interrupted `{command}` run): rerun with --resume "
+                            "to continue it, or delete it (or pass --checkpoint OTHER_FILE) to start over")
+
+
+@contextlib.contextmanager
+def finishing(checkpoint: Path, what: str):
+    """Writing a finished run's outputs: a Ctrl-C keeps the (complete) checkpoint; success deletes it."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(f"{what} finished, but Ctrl-C stopped writing its outputs; the results are saved in "
+                          f"{checkpoint} (the same command with --resume writes them without recomputing)",
+                          str(checkpoint)) from None
+    Path(checkpoint).unlink(missing_ok=True)
 
 
 def print_json(data) -> None:
@@ -128,17 +248,36 @@ def fmt(x, digits: int = 4) -> str:
     return str(x)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one ``warning: ...`` line (no source line: it looks like a traceback)."""
+    print(f"warning: {_one_line(message)} [{category.__name__}]", file=sys.stderr if file is None else file)
+
+
 def run_command(func, args, debug: bool) -> int:
-    """Call a subcommand; package errors become one line on stderr and exit 1 (130 on Ctrl-C)."""
+    """Call a subcommand; package errors become one line on stderr and exit 1 (130 on Ctrl-C).
+
+    Warnings print as one ``warning: ...`` line each (Python's full format with ``--debug``).
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        if not debug:
+            warnings.showwarning = _show_warning
+        return _run(func, args, debug)
+
+
+def _run(func, args, debug: bool) -> int:
     try:
         return int(func(args) or 0)
     except Interrupted as exc:
+        if debug:
+            raise
         print(f"interrupted: {exc}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
         if debug:
             raise
-        print("interrupted (Ctrl-C): nothing was written", file=sys.stderr)
+        print("interrupted (Ctrl-C)", file=sys.stderr)
         return 130
     except QpuTwinError as exc:
         if debug:

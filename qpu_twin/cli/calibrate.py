@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from tabulate import tabulate
 
 from ..errors import ArgumentError
-from ._base import existing_path, nonneg_int, output_file, positive_int, print_json
+from ._base import existing_path, int_in, nonneg_int, positive_int, print_json, profile_output_file
 
 SUBCOMMANDS = ("analyse", "run", "drift")
+#: qpu_twin.calibration.EXPERIMENTS, named here so that building the parser loads no simulation code
+#: (tests/cli/test_commands.py checks they agree)
+EXPERIMENTS = ("hahn", "ramsey", "rb", "readout", "t1", "zz")
 
 
 def add_parser(sub) -> None:
@@ -20,27 +22,25 @@ def add_parser(sub) -> None:
     )
     csub = cal.add_subparsers(dest="calibrate_command", required=True, metavar="{analyse,run,drift}")
     p = csub.add_parser("analyse", help="analyse a stored Quantinuum data file (SQ_RB, TQ_RB, SPAM, Memory_RB, "
-                        "Measurement_crosstalk)", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                        "Measurement_crosstalk)")
     p.add_argument("file", type=existing_path, help="the data file (calibration_data/quantinuum/... are shipped)")
     p.add_argument("--json", action="store_true", help="print every result (also per-qubit SPAM) as JSON")
-    p.add_argument("--bootstrap", type=nonneg_int, default=1000, help="bootstrap resamples for RB error bars")
+    p.add_argument("--bootstrap", type=int_in(0, 100_000), default=1000,
+                   help="bootstrap resamples for RB error bars (0 to 100000; 0: none)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the bootstrap")
     p.set_defaults(func=cmd_analyse)
 
-    from ..calibration import EXPERIMENTS
-
     p = csub.add_parser("run", help="run a characterization experiment on the twin and fit it",
                         description="Run a characterization experiment on the twin of a device with a default "
-                        "design from the profile's values (qpu_twin.calibration.design_experiment) and fit it.",
-                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("experiment", choices=sorted(EXPERIMENTS), help="the experiment")
+                        "design from the profile's values (qpu_twin.calibration.design_experiment) and fit it.")
+    p.add_argument("experiment", choices=EXPERIMENTS, help="the experiment")
     p.add_argument("--profile", required=True, help="shipped profile name or profile file")
     p.add_argument("--qubits", default="0", help="qubit, or a pair control,target (rb: 1 or 2 qubits; zz: a pair)")
     p.add_argument("--shots", type=positive_int, default=1000, help="shots per circuit")
     p.add_argument("--seed", type=nonneg_int, default=None, help="seed of circuits and sampling (default: fresh)")
     p.add_argument("--noise", default="lindblad", choices=["lindblad", "aer", "ideal"], help="noise level")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--apply", metavar="PATH", type=output_file,
+    p.add_argument("--apply", metavar="PATH", type=profile_output_file,
                    help="write the profile updated with the fitted values (dated now) to PATH")
     p.set_defaults(func=cmd_run)
 

@@ -8,17 +8,7 @@ import warnings
 from tabulate import tabulate
 
 from ..errors import ProfileError
-from ._base import existing_path, fmt, output_file, print_json
-
-
-def profile_file(text: str):
-    """argparse type: a profile file to write (.yaml/.yml/.json), its folder existing."""
-    import argparse
-
-    path = output_file(text)
-    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
-        raise argparse.ArgumentTypeError(f"cannot save a profile to {text!r}: use a .yaml, .yml or .json suffix")
-    return path
+from ._base import existing_path, fmt, print_json, profile_output_file
 
 
 def add_parser(sub) -> None:
@@ -46,7 +36,8 @@ def add_parser(sub) -> None:
                      help="Google Sycamore from cirq-google's shipped median calibration (needs qpu_twin[interop])")
     p.add_argument("--date", help="spec-sheet date for --quantinuum (YYYY-MM-DD)")
     p.add_argument("--name", help="profile name (default: from the source)")
-    p.add_argument("-o", "--output", required=True, type=profile_file, help="output file (.yaml, .yml or .json)")
+    p.add_argument("-o", "--output", required=True, type=profile_output_file,
+                   help="output file (.yaml, .yml or .json)")
     p.set_defaults(func=cmd_import)
     p = psub.add_parser("schema", help="print the JSON Schema of profile files")
     p.set_defaults(func=cmd_schema)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from tabulate import tabulate
@@ -16,8 +15,7 @@ DEFAULT_SHOTS = 4000
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="run an OpenQASM 2/3 circuit on a device profile",
                        description="Run an OpenQASM 2/3 circuit on the twin of a device: the exact outcome "
-                       "distribution and seeded sampled counts.",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       "distribution and seeded sampled counts.")
     p.add_argument("file", type=existing_path,
                    help="OpenQASM 2 or 3 file (examples/... are found with qpu_twin's shipped copies too)")
     p.add_argument("--profile", required=True, help="shipped profile name (see `profile list`) or profile file")
@@ -109,7 +107,8 @@ def _print_table(res, probs, shots, args) -> None:
         print(f"exact distribution not available: {reason}; run with --shots N to sample")
         return
     top = sorted(res.counts.items(), key=lambda kv: -kv[1])[: args.top]
-    print(f"exact distribution not enumerated ({reason.split(';')[0]}); top sampled outcomes:")
+    print(f"exact distribution {reason.split(';')[0]}; the {min(args.top, len(res.counts))} most frequent of "
+          f"{len(res.counts)} sampled outcomes:")
     print(tabulate([[k, c, f"{c / shots:.6f}"] for k, c in top],
                    headers=["outcome", f"counts ({shots} shots, seed {args.seed})", "frequency"]))
     if len(res.counts) > args.top:

@@ -389,7 +389,14 @@ class _Model:
             if p.kind == "readout_t1_window_ns":
                 b = min(b, self._max_window(p.target[0]))
         res = minimize_scalar(neg, bounds=(a, b), method="bounded", options={"maxiter": evals, "xatol": 1e-3})
-        u = float(res.x)
+        u, fu = float(res.x), float(res.fun)
+        # Brent's bounded search never evaluates the ends of the interval and stops after `evals` steps, so an
+        # optimum on a bound is approached but not reached: when the search ends near an end, try the end itself
+        for edge in (a, b):
+            if abs(u - edge) < 0.05 * (b - a):
+                f_edge = float(neg(edge))
+                if f_edge <= fu:
+                    u, fu = edge, f_edge
         # curvature of the negative log posterior at the optimum -> standard error
         step = 0.05 if log_space else (b - a) * 0.01
         # second difference on three points inside [a, b] (shifted at a bound: the parameter space ends there)
@@ -413,7 +420,7 @@ class _Model:
 def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
              parameters: list[FitParameter] | None = None, kinds: Sequence[str] = ("p10", "p01", "gate_error"),
              noise: dict | None = None, sweeps: int = 2, evals: int = 12, progress: bool = False, timestamp=None,
-             checkpoint=None, resume: bool = False) -> FitResult:
+             checkpoint=None, resume: bool = False, keep_checkpoint: bool = False) -> FitResult:
     """Maximum a posteriori fit of ``profile`` to the measured counts of ``circuits``.
 
     Parameters
@@ -430,9 +437,13 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
     checkpoint : path, optional
         After every step the fit's state is written there (atomically). On
         Ctrl-C the fit stops with :class:`~qpu_twin.errors.Interrupted` naming it.
+        A finished fit deletes it (unless ``keep_checkpoint``).
     resume : bool
         Continue from ``checkpoint`` (same profile, circuits, parameters and
         settings; else :class:`FitError`): the result equals an uninterrupted fit.
+    keep_checkpoint : bool
+        Leave the checkpoint of the finished fit in place (resuming from it
+        does not fit again), e.g. until the caller has used the result.
     """
     from tqdm import tqdm
 
@@ -466,6 +477,9 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
     if history is None:
         history = [{"stage": "start", "log_posterior": model.log_posterior()}]
     bar = tqdm(total=len(steps), initial=done, desc="fit", disable=not progress)
+    # (parameters, history, steps done) after the last finished step, replaced in one assignment (a step in
+    # progress moves the parameters; a Ctrl-C saves this, and resuming redoes the interrupted step)
+    saved = (list(model.params), list(history), done)
     try:
         for k in range(done, len(steps)):
             step = steps[k]
@@ -477,19 +491,23 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
                 model.fit_readout()
                 label = f"sweep {step[1] + 1} readout" if step[0] == "readout" else "final readout"
                 history.append({"stage": label, "log_posterior": model.log_posterior()})
-            done = k + 1
+            saved = (list(model.params), list(history), k + 1)
             bar.update(1)
             if checkpoint is not None:
-                _write_checkpoint(checkpoint, ident, model.params, done, history,
-                                  seconds_before + time.perf_counter() - t0)
+                _write_checkpoint(checkpoint, ident, *saved, seconds_before + time.perf_counter() - t0)
     except KeyboardInterrupt:
         bar.close()
         if checkpoint is None:
             raise
-        _write_checkpoint(checkpoint, ident, model.params, done, history, seconds_before + time.perf_counter() - t0)
-        raise Interrupted(f"fit interrupted after {done} of {len(steps)} steps; state saved to {checkpoint} "
-                          "(resume with resume=True / --resume)", str(checkpoint)) from None
+        _write_checkpoint(checkpoint, ident, *saved, seconds_before + time.perf_counter() - t0)
+        done = saved[2]
+        raise Interrupted(f"fit stopped after {done} of {len(steps)} steps; its state is saved in {checkpoint} "
+                          "(continue with resume=True; CLI: the same command with --resume)", str(checkpoint)) from None
     bar.close()
+    if checkpoint is not None and not keep_checkpoint:
+        from pathlib import Path
+
+        Path(checkpoint).unlink(missing_ok=True)  # the fit is complete: nothing to resume
     fitted = profile_with(profile, model.params, name=profile.name)
     fitted = fitted.replace(provenance={
         "source": f"fit of {profile.name} ({profile.fingerprint}) to {len(circuits)} circuits' measured counts",
@@ -508,7 +526,7 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
 _CHECKPOINT_VERSION = 1
 
 
-def _write_checkpoint(path, ident: dict, params, done: int, history, seconds: float) -> None:
+def _write_checkpoint(path, ident: dict, params, history, done: int, seconds: float) -> None:
     import json
 
     from ..profiles.io import write_text_atomic
@@ -529,7 +547,8 @@ def _read_checkpoint(path, ident: dict) -> dict:
         raise FitError(f"checkpoint {str(path)!r} does not exist (nothing to resume)") from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FitError(f"checkpoint {str(path)!r}: unreadable ({exc})") from None
-    if not isinstance(data, dict) or data.get("qpu_twin_fit_checkpoint") != _CHECKPOINT_VERSION:
+    if (not isinstance(data, dict) or data.get("qpu_twin_fit_checkpoint") != _CHECKPOINT_VERSION
+            or not isinstance(data.get("ident"), dict)):
         raise FitError(f"checkpoint {str(path)!r} is not a qpu_twin fit checkpoint")
     for key, want in ident.items():
         if data["ident"].get(key) != json.loads(json.dumps(want)):

@@ -156,11 +156,18 @@ def base_profile_of(ds: HardwareDataset, profile: DeviceProfile | None = None) -
 def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = None, kinds=("p10", "p01", "gate_error"),
                      split: str = "random", train_fraction: float = 0.5, seed: int = 0, sweeps: int = 2,
                      aer_shots: int = 20_000, progress: bool = False, checkpoint=None,
-                     resume: bool = False) -> HeldoutReport:
+                     resume: bool = False, keep_checkpoint: bool = False) -> HeldoutReport:
     """Fit on one side of a split of ``ds`` and evaluate on the other (see the module docstring).
 
-    ``checkpoint`` / ``resume`` are passed to :func:`~qpu_twin.fit.fit_twin`.
+    ``checkpoint`` / ``resume`` are passed to :func:`~qpu_twin.fit.fit_twin`; the checkpoint of the
+    finished fit stays until the held-out evaluation is done (a Ctrl-C during it raises
+    :class:`~qpu_twin.errors.Interrupted`, and resuming skips the fit), then it is deleted unless
+    ``keep_checkpoint``.
     """
+    from pathlib import Path
+
+    from ..errors import Interrupted
+
     circuits = [c for c in ds.circuits if c.counts]
     logical = [c.name for c in circuits if not c.physical]
     if logical:
@@ -171,13 +178,16 @@ def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = Non
     dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in sp.train if c.meta.get("date")]
     stamp = max(dates) if dates and len(dates) == len(sp.train) else None  # the fitted profile is dated by its data
     result = fit_twin(base, list(sp.train), kinds=list(kinds), sweeps=sweeps, progress=progress, timestamp=stamp,
-                      checkpoint=checkpoint, resume=resume)
-    models = [twin_model("datasheet_twin", "lindblad", ds, profile), twin_model("fitted_twin", "lindblad", ds,
-                                                                                result.profile)]
-    aer = aer_model(ds, aer_shots, seed)
-    if aer is not None:
-        models.append(aer)
-    heldout = evaluate(models, sp.test)
+                      checkpoint=checkpoint, resume=resume, keep_checkpoint=True)
+    try:
+        heldout = _evaluate_fit(ds, result, profile, aer_shots, seed, sp)
+    except KeyboardInterrupt:
+        if checkpoint is None:
+            raise
+        raise Interrupted(f"the fit finished (saved in {checkpoint}) but Ctrl-C stopped its held-out evaluation "
+                          "(continue with resume=True; CLI: the same command with --resume)", str(checkpoint)) from None
+    if checkpoint is not None and not keep_checkpoint:
+        Path(checkpoint).unlink(missing_ok=True)
     notes = []
     fitted_h, sheet_h = heldout["fitted_twin"]["mean_hellinger"], heldout["datasheet_twin"]["mean_hellinger"]
     if fitted_h is not None and sheet_h is not None and fitted_h > sheet_h:
@@ -192,3 +202,12 @@ def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = Non
     for n in notes:
         warnings.warn(n, FitWarning, stacklevel=2)
     return HeldoutReport(result, sp, base, heldout, tuple(notes), {"seed": seed, "kinds": list(kinds)})
+
+
+def _evaluate_fit(ds, result, profile, aer_shots, seed, sp):
+    models = [twin_model("datasheet_twin", "lindblad", ds, profile), twin_model("fitted_twin", "lindblad", ds,
+                                                                                result.profile)]
+    aer = aer_model(ds, aer_shots, seed)
+    if aer is not None:
+        models.append(aer)
+    return evaluate(models, sp.test)

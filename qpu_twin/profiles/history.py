@@ -42,15 +42,22 @@ def calibration_history(device: str) -> list[DeviceProfile]:
         d = folder / device
         if d.is_dir():
             paths += sorted(d.glob("*.yaml")) + sorted(d.glob("*.json"))
+    known: set[str] = {d.name for folder in history_dirs() if folder.is_dir() for d in folder.iterdir() if d.is_dir()}
     for p in paths:
         try:
             prof = read_profile_file(p)
         except ProfileError:  # an unreadable or invalid file is not part of this device's history
             continue
+        known.add(prof.name)
         if prof.name == device:
             found.setdefault(prof.timestamp.isoformat(), prof)
     if not found:
-        raise ProfileError(f"no calibration history for device {device!r}")
+        import difflib
+
+        close = difflib.get_close_matches(str(device), sorted(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ProfileError(f"no calibration history for device {device!r}{hint}; devices with profiles: "
+                           f"{', '.join(sorted(known)) or '(none)'}")
     return [found[k] for k in sorted(found, key=lambda s: datetime.fromisoformat(s))]
 
 

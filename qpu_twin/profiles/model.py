@@ -55,11 +55,13 @@ def register_exporter(name: str, func) -> None:
 
 
 def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> ProfileError:
-    """Turn a pydantic ValidationError into a ProfileError naming field and value."""
-    for err in exc.errors():
-        inner = (err.get("ctx") or {}).get("error")
-        if isinstance(inner, ProfileError):  # raised by our own validator (ProfileError is a ValueError)
-            return _with_context(inner, cls, data)
+    """Turn a pydantic ValidationError into a ProfileError naming field and value.
+
+    An unknown field gets the closest known field name as a suggestion; a
+    missing field is named without dumping its parent; errors raised by nested
+    entries (already :class:`ProfileError` with their own location) are kept,
+    not wrapped again.
+    """
     prefix = _entry_label(cls, data)
     problems = []
     for err in exc.errors():
@@ -74,15 +76,59 @@ def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> Prof
                 where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
                 i += 2
                 continue
-            where.append(str(part))
+            if isinstance(part, int) and where:
+                where[-1] += f"[{part}]"
+            else:
+                where.append(str(part))
             i += 1
-        field = ".".join(where) if where else cls.__name__
-        msg = str(err.get("msg", "invalid"))
-        msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
-        problems.append(f"{prefix}{field}={_short(err.get('input'))}: {msg}")
+        field = ".".join(where)
+        kind = err.get("type")
+        inner = (err.get("ctx") or {}).get("error")
+        if kind == "value_error" and isinstance(inner, ProfileError):
+            # raised by a nested entry's own validation: its problems already name field and value
+            problems += [p if not field or p.startswith(field) else f"{field}: {p}" for p in inner.problems]
+        elif kind == "missing":
+            problems.append(f"{field}: required field missing")
+        elif kind == "extra_forbidden":
+            import difflib
+
+            known = list(getattr(_model_at(cls, loc[:-1]), "model_fields", {}))
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6) if loc else []
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}" if known else ""
+            problems.append(f"{field}={_short(err.get('input'))}: unknown field; {err.get('msg', 'not allowed')}"
+                            + (f" ({hint})" if hint else ""))
+        else:
+            msg = str(err.get("msg", "invalid"))
+            msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+            problems.append(f"{field or cls.__name__}={_short(err.get('input'))}: {msg}")
+    problems = [p if p.startswith(prefix) else prefix + p for p in problems]
     if len(problems) == 1:
         return ProfileError(problems[0], problems)
-    return ProfileError(f"{prefix}invalid {cls.__name__} ({len(problems)} problems):\n  " + "\n  ".join(problems), problems)
+    return ProfileError(f"{prefix}invalid {cls.__name__} ({len(problems)} problems):\n  " + "\n  ".join(problems),
+                        problems)
+
+
+def _model_at(cls: type, loc) -> type | None:
+    """The pydantic model class that validates the value at ``loc`` inside ``cls`` (None if not a model)."""
+    import typing
+
+    def models_in(tp):
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for a in typing.get_args(tp) for m in models_in(a)]
+
+    current = cls
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return None
+        found = models_in(fields[part].annotation)
+        if not found:
+            return None
+        current = found[0]
+    return current
 
 
 def _get(data: Any, part: str, idx: int) -> Any:
