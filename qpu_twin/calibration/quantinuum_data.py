@@ -620,7 +620,7 @@ def analyse_file(path, *, bootstrap: int = 1000, seed: int = 0) -> list[Calibrat
     """Load (and validate) a Quantinuum file and run the analysis of its type."""
     from ..errors import check_int
 
-    bootstrap = check_int("bootstrap", bootstrap, minimum=2, maximum=100_000)
+    bootstrap = check_int("bootstrap", bootstrap, minimum=0, maximum=100_000)
     seed = check_int("seed", seed, minimum=0)
     return analyse_data(load_quantinuum(path), bootstrap=bootstrap, seed=seed)
 

@@ -3,8 +3,9 @@
 A device's dated profiles are the shipped profiles whose ``name`` is the
 device (``ibm_hanoi``, ``ibm_hanoi_2022-05-20`` are both "ibm_hanoi") plus any
 file saved under ``calibration_data/history/<device>/`` (or the folders in
-``QPU_TWIN_HISTORY``). ``profile_as_of(device, date)`` picks the latest one not
-after ``date``; ``drift_summary(device)`` tabulates the medians over time.
+``QPU_TWIN_HISTORY``); a saved profile replaces a shipped one with the same
+timestamp. ``profile_as_of(device, date)`` picks the latest one not after
+``date``; ``drift_summary(device)`` tabulates the medians over time.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ def calibration_history(device: str) -> list[DeviceProfile]:
     """All dated profiles of ``device`` (shipped and saved), oldest first, one per timestamp."""
     found: dict[str, DeviceProfile] = {}
     paths: list[Path] = []
-    for folder in profiles_dirs():
-        if folder.is_dir():
-            paths += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json"))
+    # saved history first: a profile saved for a timestamp replaces a shipped one with the same timestamp
     for folder in history_dirs():
         d = folder / device
         if d.is_dir():
             paths += sorted(d.glob("*.yaml")) + sorted(d.glob("*.json"))
+    for folder in profiles_dirs():
+        if folder.is_dir():
+            paths += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json"))
     known: set[str] = {d.name for folder in history_dirs() if folder.is_dir() for d in folder.iterdir() if d.is_dir()}
     for p in paths:
         try:
