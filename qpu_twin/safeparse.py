@@ -54,13 +54,17 @@ class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         if isinstance(node, yaml.MappingNode):
             seen: set = set()
             for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
+                tag = key_node.tag
+                if tag == "tag:yaml.org,2002:merge":
                     continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    hash(key)
-                except TypeError:
-                    continue  # PyYAML reports unhashable keys itself
+                if tag == "tag:yaml.org,2002:str" and isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value  # the common case, without constructing the key twice
+                else:
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        hash(key)
+                    except TypeError:
+                        continue  # PyYAML reports unhashable keys itself
                 if key in seen:
                     raise _DuplicateKey(key, key_node.start_mark.line + 1 if key_node.start_mark else None)
                 seen.add(key)

@@ -303,3 +303,48 @@ def quantinuum_history(folder, *, machine: str | None = None, bootstrap: int = 2
         points += _points(results, d.kind, d.date, path.name)
         files.append(path.name)
     return CalibrationHistory(machine, tuple(points), tuple(files))
+
+
+#: file type -> (quantity of our analysis, spec-sheet column) pairs compared by :func:`spec_sheet_comparison`
+SPEC_COMPARISONS = {
+    "SQ_RB": (("gate_error", "1Q error"), ("epg", "1Q error (legacy)"), ("leakage_per_gate", "1Q leakage")),
+    "TQ_RB": (("gate_error", "2Q error"), ("epg", "2Q error (legacy)"), ("leakage_per_gate", "2Q leakage")),
+    "SPAM": (("spam_error", "SPAM error"),),
+    "Memory_RB": (("memory_error_per_step", "Transport 1Q error"),),
+    "Measurement_crosstalk": (("crosstalk_error_per_measurement", "MCM error"),),
+}
+
+
+def spec_sheet_comparison(paths, *, bootstrap: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+    """Our analysis of each Quantinuum file against ``Spec_sheet_parameters.csv`` where it has the row.
+
+    One row per (file, quantity) with a published value: ``value``, ``stderr``,
+    ``published``, ``published_sigma``, ``combined`` = hypot of the two sigmas,
+    ``pulls`` = |value - published| / combined and ``agrees`` (pull <= 1).
+    Files without a spec-sheet row (e.g. the 2025 dates) give rows with
+    ``published=None``.
+    """
+    import math
+
+    from ..profiles.importers import quantinuum_spec_rows
+
+    rows = []
+    for path in paths:
+        d = load_quantinuum(path)
+        results = {r.quantity: r for r in analyse_data(d, bootstrap=bootstrap, seed=seed)}
+        spec, _ = quantinuum_spec_rows(d.machine, d.date) if d.machine and d.date else ({}, {})
+        for quantity, column in SPEC_COMPARISONS[d.kind]:
+            r = results.get(quantity)
+            if r is None:
+                continue
+            pub = spec.get(column)
+            row = {"file": Path(path).name, "machine": d.machine, "date": d.date, "kind": d.kind,
+                   "quantity": quantity, "column": column, "value": float(r.value), "stderr": float(r.stderr),
+                   "published": None, "published_sigma": None, "combined": None, "pull": None, "agrees": None}
+            if pub is not None:
+                value, sigma = pub
+                combined = math.hypot(sigma or 0.0, r.stderr)
+                pull = abs(r.value - value) / combined if combined > 0 else math.inf
+                row.update(published=value, published_sigma=sigma, combined=combined, pull=pull, agrees=pull <= 1.0)
+            rows.append(row)
+    return rows

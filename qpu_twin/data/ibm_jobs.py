@@ -310,10 +310,14 @@ def _circuit(e: QobjExperiment, n: int, slots: int) -> QuantumCircuit:
 def load_ibm_job(path) -> IBMJob:
     """Load and validate one archived IBM job file (:class:`DataError` naming file, path and value)."""
     path = Path(path)
-    source = str(path)
     data = read_json(path, error=DataError, what="IBM job file")
+    return ibm_job_from_data(data, source=str(path), default_id=path.stem)
+
+
+def ibm_job_from_data(data, *, source: str = "<job>", default_id: str = "") -> IBMJob:
+    """The :class:`IBMJob` of the parsed JSON of a job file, validated first (:func:`validate_ibm_job`)."""
     job = validate_ibm_job(data, source=source)
-    job_id = job.job_id or job.result.job_id or path.stem
+    job_id = job.job_id or job.result.job_id or default_id
     date = job.result.date or ""
     circuits = []
     for i, (e, r) in enumerate(zip(job.qobj.experiments, job.result.experiments)):

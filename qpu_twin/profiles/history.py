@@ -32,6 +32,22 @@ def save_to_history(profile: DeviceProfile, folder: str | Path | None = None) ->
     return save_profile(profile, base / profile.name / f"{stamp}.yaml")
 
 
+_CACHE: dict[tuple[str, int, int], DeviceProfile] = {}
+
+
+def _read_cached(path: Path) -> DeviceProfile:
+    """A profile file read once per (path, modification time, size): profiles are immutable."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    prof = _CACHE.get(key)
+    if prof is None:
+        prof = read_profile_file(path)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = prof
+    return prof
+
+
 def calibration_history(device: str) -> list[DeviceProfile]:
     """All dated profiles of ``device`` (shipped and saved), oldest first, one per timestamp."""
     found: dict[str, DeviceProfile] = {}
@@ -47,7 +63,7 @@ def calibration_history(device: str) -> list[DeviceProfile]:
     known: set[str] = {d.name for folder in history_dirs() if folder.is_dir() for d in folder.iterdir() if d.is_dir()}
     for p in paths:
         try:
-            prof = read_profile_file(p)
+            prof = _read_cached(p)
         except ProfileError:  # an unreadable or invalid file is not part of this device's history
             continue
         known.add(prof.name)
