@@ -32,7 +32,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
 from ..errors import DataError, ProfileError
 from ..paths import calibration_data_dir
-from ..safeparse import read_json
+from ..safeparse import parse_json, read_text
 from .records import MeasuredCircuit
 from .schema import BITS_RE, HEX_RE, Count, Finite, Index, Shots, fail, validation_error
 
@@ -310,7 +310,8 @@ def _circuit(e: QobjExperiment, n: int, slots: int) -> QuantumCircuit:
 def load_ibm_job(path) -> IBMJob:
     """Load and validate one archived IBM job file (:class:`DataError` naming file, path and value)."""
     path = Path(path)
-    data = read_json(path, error=DataError, what="IBM job file")
+    text = read_text(path, error=DataError, what="IBM job file")
+    data = parse_json(text, source=f"{path}: cannot read job JSON", error=DataError)
     return ibm_job_from_data(data, source=str(path), default_id=path.stem)
 
 

@@ -467,6 +467,12 @@ class DeviceProfile(_Frozen):
     _edges: frozenset = PrivateAttr(default=frozenset())
     _fingerprint: str | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is equal (cached lookups such as the fingerprint do not count)."""
+        if not isinstance(other, DeviceProfile):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
     # ------------------------------------------------------------------ validation
     @model_validator(mode="after")
     def _validate(self) -> "DeviceProfile":
