@@ -1,4 +1,4 @@
-"""``qpu-twin calibrate [analyse] FILE | run EXPERIMENT | drift DEVICE``."""
+"""``qpu-twin calibrate [analyse] FILE | run EXPERIMENT | drift DEVICE | history FOLDER``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tabulate import tabulate
 from ..errors import ArgumentError
 from ._base import existing_path, int_in, nonneg_int, positive_int, print_json, profile_output_file
 
-SUBCOMMANDS = ("analyse", "run", "drift")
+SUBCOMMANDS = ("analyse", "run", "drift", "history")
 #: qpu_twin.calibration.EXPERIMENTS, named here so that building the parser loads no simulation code
 #: (tests/cli/test_commands.py checks they agree)
 EXPERIMENTS = ("hahn", "ramsey", "rb", "readout", "t1", "zz")
@@ -17,10 +17,11 @@ EXPERIMENTS = ("hahn", "ramsey", "rb", "readout", "t1", "zz")
 
 def add_parser(sub) -> None:
     cal = sub.add_parser(
-        "calibrate", help="characterization: analyse stored data, run an experiment on the twin, show drift",
+        "calibrate", help="characterization: analyse stored data, run an experiment on the twin, show drift, "
+        "build a calibration history",
         description="Characterization. `calibrate FILE` is short for `calibrate analyse FILE`.",
     )
-    csub = cal.add_subparsers(dest="calibrate_command", required=True, metavar="{analyse,run,drift}")
+    csub = cal.add_subparsers(dest="calibrate_command", required=True, metavar="{analyse,run,drift,history}")
     p = csub.add_parser("analyse", help="analyse a stored Quantinuum data file (SQ_RB, TQ_RB, SPAM, Memory_RB, "
                         "Measurement_crosstalk)")
     p.add_argument("file", type=existing_path, help="the data file (calibration_data/quantinuum/... are shipped)")
@@ -48,6 +49,10 @@ def add_parser(sub) -> None:
     p.add_argument("device", help="device name, e.g. ibm_hanoi")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=cmd_drift)
+
+    from . import calibrate_history
+
+    calibrate_history.add_parser(csub)
 
 
 def rewrite_argv(argv: list[str]) -> list[str]:

@@ -3,8 +3,9 @@
 A device's dated profiles are the shipped profiles whose ``name`` is the
 device (``ibm_hanoi``, ``ibm_hanoi_2022-05-20`` are both "ibm_hanoi") plus any
 file saved under ``calibration_data/history/<device>/`` (or the folders in
-``QPU_TWIN_HISTORY``). ``profile_as_of(device, date)`` picks the latest one not
-after ``date``; ``drift_summary(device)`` tabulates the medians over time.
+``QPU_TWIN_HISTORY``); a saved profile replaces a shipped one with the same
+timestamp. ``profile_as_of(device, date)`` picks the latest one not after
+``date``; ``drift_summary(device)`` tabulates the medians over time.
 """
 
 from __future__ import annotations
@@ -33,22 +34,39 @@ def save_to_history(profile: DeviceProfile, folder: str | Path | None = None) ->
     return save_profile(profile, base / profile.name / f"{stamp}.yaml")
 
 
+_CACHE: dict[tuple[str, int, int], DeviceProfile] = {}
+
+
+def _read_cached(path: Path) -> DeviceProfile:
+    """A profile file read once per (path, modification time, size): profiles are immutable."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    prof = _CACHE.get(key)
+    if prof is None:
+        prof = read_profile_file(path)
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = prof
+    return prof
+
+
 def calibration_history(device: str) -> list[DeviceProfile]:
     """All dated profiles of ``device`` (shipped and saved), oldest first, one per timestamp."""
     check_str("device", device)
     found: dict[str, DeviceProfile] = {}
     paths: list[Path] = []
-    for folder in profiles_dirs():
-        if folder.is_dir():
-            paths += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json"))
+    # saved history first: a profile saved for a timestamp replaces a shipped one with the same timestamp
     for folder in history_dirs():
         d = folder / device
         if d.is_dir():
             paths += sorted(d.glob("*.yaml")) + sorted(d.glob("*.json"))
+    for folder in profiles_dirs():
+        if folder.is_dir():
+            paths += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json"))
     known: set[str] = {d.name for folder in history_dirs() if folder.is_dir() for d in folder.iterdir() if d.is_dir()}
     for p in paths:
         try:
-            prof = read_profile_file(p)
+            prof = _read_cached(p)
         except ProfileError:  # an unreadable or invalid file is not part of this device's history
             continue
         known.add(prof.name)

@@ -8,21 +8,19 @@ file in the same folder, then ``os.replace``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import ProfileError
+from ..safeparse import parse_json, parse_yaml, read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
 try:  # libyaml is ~10x faster on the 127-qubit profiles
-    _Loader = yaml.CSafeLoader
     _Dumper = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - pure-python PyYAML
-    _Loader = yaml.SafeLoader
     _Dumper = yaml.SafeDumper
 
 
@@ -32,11 +30,15 @@ def dump_yaml(data: Any) -> str:
 
 
 def parse_text(text: str, *, fmt: str, source: str = "<string>") -> Any:
-    """Plain data from YAML or JSON text; :class:`ProfileError` naming ``source`` if it does not parse."""
-    try:
-        return json.loads(text) if fmt == "json" else yaml.load(text, Loader=_Loader)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ProfileError(f"{source}: not valid {fmt.upper()}: {exc}") from None
+    """Plain data from YAML or JSON text; :class:`ProfileError` naming ``source`` if it does not parse.
+
+    Loaded safely (:mod:`qpu_twin.safeparse`): duplicate keys are an error
+    (naming the key and, in YAML, the line), YAML alias expansion and nesting
+    depth are bounded, so a hostile file fails at once.
+    """
+    if fmt == "json":
+        return parse_json(text, source=source, error=ProfileError)
+    return parse_yaml(text, source=source, error=ProfileError)
 
 
 def profile_file_format(path: Path, *, action: str = "read") -> str:
@@ -54,8 +56,5 @@ def read_data_file(path) -> Any:
     if not path.is_file():
         raise ProfileError(f"profile file {str(path)!r} does not exist")
     fmt = profile_file_format(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"profile file {str(path)!r}: cannot read it as UTF-8 text: {exc}") from None
+    text = read_text(path, error=ProfileError, what="profile file")
     return parse_text(text, fmt=fmt, source=str(path))

@@ -30,9 +30,10 @@ import math
 from datetime import datetime
 from pathlib import Path
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StrictBool, ValidationError,
+                      model_validator)
 
 from ..errors import (ArgumentError, ProfileError, check_instance, check_int, check_kwargs, check_path, check_qubits,
                       check_str, did_you_mean, short_repr)
@@ -112,7 +113,9 @@ def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> Prof
             problems.append(f"{field}={_short(err.get('input'))}: unknown field; {err.get('msg', 'not allowed')}"
                             + (f" ({hint})" if hint else ""))
         else:
-            problems.append(f"{field or cls.__name__}={_short(err.get('input'))}: {err.get('msg', 'invalid')}")
+            msg = str(err.get("msg", "invalid"))
+            msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+            problems.append(f"{field or cls.__name__}={_short(err.get('input'))}: {msg}")
     problems = [p if p.startswith(prefix) else prefix + p for p in problems]
     if len(problems) == 1:
         return ProfileError(problems[0], problems)
@@ -248,6 +251,33 @@ class Technology(str, Enum):
 Scalar = float | int | str | bool | None
 
 
+def _refuse_coercion(value: Any) -> Any:
+    """Numbers stay numbers: a quoted number (``"100"``) or a boolean is not converted to one."""
+    if isinstance(value, (bool, str, bytes)):
+        raise ValueError(f"must be a number, not {type(value).__name__} (quoted numbers and booleans are not "
+                         "converted)")
+    return value
+
+
+#: A real number field: ints and floats (and numpy scalars) accepted; bools and strings refused.
+Real = Annotated[float, BeforeValidator(_refuse_coercion)]
+#: An integer field: bools and strings refused (an integral float such as 3.0 is accepted as 3).
+Int = Annotated[int, BeforeValidator(_refuse_coercion)]
+#: A boolean field: only true / false (no 0/1, no "yes").
+Bool = StrictBool
+
+#: Largest duration (ns) any field may hold (1000 s): larger values are typos that overflow later.
+MAX_DURATION_NS = 1e12
+#: Largest coherence or lifetime (us) any field may hold (about 11.6 days).
+MAX_TIME_US = 1e12
+#: Largest |ZZ| (kHz) and detuning sigma (kHz): 1 GHz.
+MAX_KHZ = 1e6
+#: Largest rate or shift (MHz) of a readout spectator: 1 THz.
+MAX_MHZ = 1e6
+#: Largest frequency (GHz).
+MAX_GHZ = 1e6
+
+
 class Adjustment(_Frozen):
     """One explicit change an importer made to a source value.
 
@@ -279,44 +309,44 @@ class Provenance(_Frozen):
 class Qubit(_Frozen):
     """Per-qubit properties. Times in us / ns, frequencies in GHz."""
 
-    index: int
-    operational: bool = True
-    t1_us: float | None = Field(default=None, description="Energy relaxation time T1 (us); None: no T1 process.")
-    t2_us: float | None = Field(default=None, description="Coherence time T2 (Ramsey/echo as the source gives, us).")
-    frequency_ghz: float | None = None
-    anharmonicity_ghz: float | None = None
-    prob_meas1_prep0: float | None = Field(default=None, description="Readout p(1|0).")
-    prob_meas0_prep1: float | None = Field(default=None, description="Readout p(0|1).")
-    readout_duration_ns: float | None = None
-    reset_error: float | None = Field(
+    index: Int
+    operational: Bool = True
+    t1_us: Real | None = Field(default=None, description="Energy relaxation time T1 (us); None: no T1 process.")
+    t2_us: Real | None = Field(default=None, description="Coherence time T2 (Ramsey/echo as the source gives, us).")
+    frequency_ghz: Real | None = None
+    anharmonicity_ghz: Real | None = None
+    prob_meas1_prep0: Real | None = Field(default=None, description="Readout p(1|0).")
+    prob_meas0_prep1: Real | None = Field(default=None, description="Readout p(0|1).")
+    readout_duration_ns: Real | None = None
+    reset_error: Real | None = Field(
         default=None, description="Probability that reset of |1> leaves the qubit in |1> (reset of |0> never fails).")
-    reset_duration_ns: float | None = None
-    prep_excited_prob: float | None = Field(
+    reset_duration_ns: Real | None = None
+    prep_excited_prob: Real | None = Field(
         default=None, description="Probability that the qubit starts a circuit in |1> instead of |0> (residual "
         "thermal population after initialisation); None: a perfect |0>.")
-    readout_t1_window_ns: float | None = Field(
+    readout_t1_window_ns: Real | None = Field(
         default=None,
         description="Effective time (ns) from the start of the readout until the state is discriminated: |1> "
         "relaxing within it reads 0 and stays 0. Splits p(0|1) into a T1 part and a separation part; "
         "None or 0: the whole p(0|1) is separation error (the post-measurement state is the pre-measurement one).")
-    meas_excitation_prob: float | None = Field(
+    meas_excitation_prob: Real | None = Field(
         default=None, description="Backaction: probability that a measurement leaves a qubit that was in |0> in |1> "
         "(not seen in its own record; matters when the qubit is used again).")
-    meas_relaxation_prob: float | None = Field(
+    meas_relaxation_prob: Real | None = Field(
         default=None, description="Backaction: probability that a measurement leaves a qubit that was in |1> in |0> "
         "after discrimination (beyond T1 over the readout window).")
-    t2_star_us: float | None = Field(
+    t2_star_us: Real | None = Field(
         default=None, description="Ramsey coherence time T2* (us), when the source gives it besides the echo T2 "
         "(t2_us): the gap is quasi-static frequency noise.")
-    detuning_sigma_khz: float | None = Field(
+    detuning_sigma_khz: Real | None = Field(
         default=None, description="Standard deviation (kHz) of the quasi-static Gaussian detuning; None: derived "
         "from t2_star_us and t2_us when both are given, else 0.")
-    leakage_lifetime_us: float | None = Field(
+    leakage_lifetime_us: Real | None = Field(
         default=None, description="Lifetime (us) of the leaked level |2> before it decays back to |1> (seepage); "
         "None: a leaked qubit stays leaked.")
     leaked_reads_as: Literal[0, 1] = Field(
         default=1, description="The readout of a leaked qubit (a transmon in |2> reads as 1 on most devices).")
-    uncertainty: dict[str, float] = Field(
+    uncertainty: dict[str, Real] = Field(
         default_factory=dict, description="Standard errors of numeric fields, keyed by field name."
     )
 
@@ -356,18 +386,18 @@ class Gate(_Frozen):
     """One native gate on specific qubits. ``error`` is average gate infidelity."""
 
     name: str
-    qubits: tuple[int, ...]
-    error: float | None = None
-    duration_ns: float | None = None
-    operational: bool = True
-    overrotation: float = Field(
+    qubits: tuple[Int, ...]
+    error: Real | None = None
+    duration_ns: Real | None = None
+    operational: Bool = True
+    overrotation: Real = Field(
         default=0.0,
         description="Coherent over-rotation as a fraction of the gate's rotation: the twin applies U^(1+overrotation).",
     )
-    leakage_prob: float | None = Field(
+    leakage_prob: Real | None = Field(
         default=None, description="Probability per application that a qubit of the gate in |1> leaves the "
         "computational subspace (to |2>); None: no leakage.")
-    uncertainty: dict[str, float] = Field(default_factory=dict)
+    uncertainty: dict[str, Real] = Field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, tuple[int, ...]]:
@@ -381,9 +411,9 @@ class Gate(_Frozen):
 class ZZCoupling(_Frozen):
     """Static ZZ between two qubits: H/h = (zz_khz/4) Z(x)Z."""
 
-    qubits: tuple[int, int]
-    zz_khz: float
-    uncertainty: dict[str, float] = Field(default_factory=dict)
+    qubits: tuple[Int, Int]
+    zz_khz: Real
+    uncertainty: dict[str, Real] = Field(default_factory=dict)
 
 
 class MeasurementCrosstalk(_Frozen):
@@ -395,10 +425,10 @@ class MeasurementCrosstalk(_Frozen):
     suffers an error.
     """
 
-    measured: int | None = None
-    spectator: int | None = None
-    error: float
-    uncertainty: dict[str, float] = Field(default_factory=dict)
+    measured: Int | None = None
+    spectator: Int | None = None
+    error: Real
+    uncertainty: dict[str, Real] = Field(default_factory=dict)
 
 
 class ReadoutSpectator(_Frozen):
@@ -410,11 +440,11 @@ class ReadoutSpectator(_Frozen):
     the measurement lasts. ``None`` for either qubit means "any" (device-wide).
     """
 
-    measured: int | None = None
-    spectator: int | None = None
-    dephasing_rate_mhz: float = 0.0
-    stark_shift_mhz: float = 0.0
-    uncertainty: dict[str, float] = Field(default_factory=dict)
+    measured: Int | None = None
+    spectator: Int | None = None
+    dephasing_rate_mhz: Real = 0.0
+    stark_shift_mhz: Real = 0.0
+    uncertainty: dict[str, Real] = Field(default_factory=dict)
 
 
 class CorrelatedReadout(_Frozen):
@@ -426,9 +456,9 @@ class CorrelatedReadout(_Frozen):
     assignment errors.
     """
 
-    qubits: tuple[int, int]
-    assignment: tuple[tuple[float, float, float, float], ...]
-    uncertainty: dict[str, float] = Field(default_factory=dict)
+    qubits: tuple[Int, Int]
+    assignment: tuple[tuple[Real, Real, Real, Real], ...]
+    uncertainty: dict[str, Real] = Field(default_factory=dict)
 
     def matrix(self):
         import numpy as np
@@ -464,12 +494,12 @@ class DeviceProfile(_Frozen):
     vendor: str
     technology: Technology
     timestamp: datetime = Field(description="Calibration snapshot time (timezone-aware).")
-    num_qubits: int
-    dt_ns: float | None = Field(default=None, description="Control-electronics sample time (ns), if any.")
+    num_qubits: Int
+    dt_ns: Real | None = Field(default=None, description="Control-electronics sample time (ns), if any.")
     description: str = ""
     qubits: tuple[Qubit, ...]
     gates: tuple[Gate, ...]
-    coupling_map: tuple[tuple[int, int], ...] = Field(
+    coupling_map: tuple[tuple[Int, Int], ...] = Field(
         default=(), description="Directed edges (control, target) where a two-qubit gate is calibrated."
     )
     crosstalk: Crosstalk = Crosstalk()
@@ -479,6 +509,12 @@ class DeviceProfile(_Frozen):
     _gate_index: dict = PrivateAttr(default_factory=dict)
     _edges: frozenset = PrivateAttr(default=frozenset())
     _fingerprint: str | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is equal (cached lookups such as the fingerprint do not count)."""
+        if not isinstance(other, DeviceProfile):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
     # ------------------------------------------------------------------ validation
     @model_validator(mode="after")
@@ -730,6 +766,13 @@ def _check_prob(problems: list[str], where: str, field: str, value: float | None
         problems.append(f"{where}: {field}={value!r} is not a probability in [0, 1]")
 
 
+def _check_max(problems: list[str], where: str, field: str, value: float | None, limit: float, unit: str,
+               *, shown: float | None = None) -> None:
+    if value is not None and value > limit:
+        problems.append(f"{where}: {field}={shown if shown is not None else value!r} exceeds {limit:g} {unit} (an "
+                        "absurd magnitude: a unit mistake or a typo?)")
+
+
 def _check_uncertainty(problems: list[str], where: str, obj: BaseModel) -> None:
     fields = type(obj).model_fields
     for key, value in obj.uncertainty.items():  # type: ignore[attr-defined]
@@ -750,6 +793,9 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
         problems.append(f"num_qubits={p.num_qubits!r} must be >= 1")
     if p.dt_ns is not None and p.dt_ns <= 0:
         problems.append(f"dt_ns={p.dt_ns!r} must be > 0")
+    if p.dt_ns is not None and p.dt_ns > MAX_DURATION_NS:
+        problems.append(f"dt_ns={p.dt_ns!r} exceeds {MAX_DURATION_NS:g} ns (an absurd magnitude: a unit mistake or a "
+                        "typo?)")
     if len(p.qubits) != p.num_qubits:
         problems.append(f"num_qubits={p.num_qubits!r} but {len(p.qubits)} qubit entries are given")
     for name in p.control_flow:
@@ -794,6 +840,19 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
         _check_prob(problems, where, "prep_excited_prob", q.prep_excited_prob)
         _check_prob(problems, where, "meas_relaxation_prob", q.meas_relaxation_prob)
         _check_readout_window(problems, where, q)
+        if q.operational and q.prob_meas1_prep0 is not None and q.prob_meas0_prep1 is not None:
+            total = q.prob_meas1_prep0 + q.prob_meas0_prep1
+            if total > 1.0:
+                problems.append(
+                    f"{where}: prob_meas1_prep0={q.prob_meas1_prep0!r} + prob_meas0_prep1={q.prob_meas0_prep1!r} = "
+                    f"{total:.6g} > 1: this readout is worse than random (it reports the flipped bit more often "
+                    "than the right one); fix the values or mark the qubit operational: false")
+        for field in ("readout_duration_ns", "reset_duration_ns", "readout_t1_window_ns"):
+            _check_max(problems, where, field, getattr(q, field), MAX_DURATION_NS, "ns")
+        for field in ("t1_us", "t2_us", "t2_star_us", "leakage_lifetime_us"):
+            _check_max(problems, where, field, getattr(q, field), MAX_TIME_US, "us")
+        _check_max(problems, where, "frequency_ghz", q.frequency_ghz, MAX_GHZ, "GHz")
+        _check_max(problems, where, "detuning_sigma_khz", q.detuning_sigma_khz, MAX_KHZ, "kHz")
         if q.t2_star_us is not None:
             if q.t2_star_us <= 0:
                 problems.append(f"{where}: t2_star_us={q.t2_star_us!r} must be > 0")
@@ -845,6 +904,8 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             continue
         if g.duration_ns is None:
             problems.append(f"{where}: duration_ns is missing")
+        elif g.duration_ns > MAX_DURATION_NS:
+            _check_max(problems, where, "duration_ns", g.duration_ns, MAX_DURATION_NS, "ns")
         elif g.duration_ns < 0:
             problems.append(f"{where}: duration_ns={g.duration_ns!r} must be >= 0")
         elif spec.virtual and g.duration_ns != 0:
@@ -885,6 +946,7 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
         if key in zz_seen:
             problems.append(f"{where}: duplicate ZZ entry for this pair")
         zz_seen.add(key)
+        _check_max(problems, where, "zz_khz", abs(t.zz_khz), MAX_KHZ, "kHz", shown=t.zz_khz)
         _check_uncertainty(problems, where, t)
     for t in p.crosstalk.measurement:
         where = f"crosstalk.measurement (measured={t.measured}, spectator={t.spectator})"
@@ -906,6 +968,9 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             problems.append(f"{where}: measured and spectator are the same qubit")
         if t.dephasing_rate_mhz < 0:
             problems.append(f"{where}: dephasing_rate_mhz={t.dephasing_rate_mhz!r} must be >= 0")
+        _check_max(problems, where, "dephasing_rate_mhz", t.dephasing_rate_mhz, MAX_MHZ, "MHz")
+        _check_max(problems, where, "stark_shift_mhz", abs(t.stark_shift_mhz), MAX_MHZ, "MHz",
+                   shown=t.stark_shift_mhz)
         _check_uncertainty(problems, where, t)
     pairs_seen: set[frozenset[int]] = set()
     for t in p.crosstalk.readout_pairs:

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from qpu_twin import CalibrationError
+from qpu_twin import DataError
 from qpu_twin.calibration.quantinuum_data import analyse_file, load_quantinuum, quantinuum_files
 from qpu_twin.cli import main
 from qpu_twin.paths import calibration_data_dir
@@ -71,15 +71,15 @@ def test_cli_table(capsys):
     ('{"shots": 100, "survival": {"0": {"2": {"0": 99}', "not valid JSON"),
     ("[1, 2, 3]", "expected a JSON object"),
     ('{"survival": {"0": {"0": 5, "1": 5}}}', "missing field 'shots'"),
-    ('{"shots": -3, "survival": {"0": {"0": 5, "1": 5}}}', "shots=-3"),
-    ('{"shots": 100, "survival": {"0": {"2": {"0": 150}}}}', "=150 is not a count in [0, shots=100]"),
-    ('{"shots": 100, "survival": {"0": {"2": {"0": "many"}}}}', "'many' is not a count"),
+    ('{"shots": -3, "survival": {"0": {"0": 5, "1": 5}}}', "shots=-3: shots must be in [1, 1e+09]"),
+    ('{"shots": 100, "survival": {"0": {"2": {"0": 150}}}}', 'survival["0"]["2"]["0"]=150: a count cannot exceed shots=100'),
+    ('{"shots": 100, "survival": {"0": {"2": {"0": "many"}}}}', 'survival["0"]["2"]["0"]=\'many\': a count must be a non-negative integer'),
     ('{"shots": 100, "survival": {}}', "survival"),
 ])
 def test_malformed_files(tmp_path, capsys, content, needle):
     f = tmp_path / "bad.json"
     f.write_text(content)
-    with pytest.raises(CalibrationError, match=__import__("re").escape(needle)):
+    with pytest.raises(DataError, match=__import__("re").escape(needle)):
         analyse_file(f, bootstrap=10)
     assert main(["calibrate", str(f)]) == 1
     assert needle.split("=")[0] in capsys.readouterr().err
@@ -89,5 +89,5 @@ def test_truncated_real_file(tmp_path):
     src = (FOLDER / "H1-1__2023_01_20__SQ_RB.json").read_text()
     f = tmp_path / "H1-1__2023_01_20__SQ_RB.json"
     f.write_text(src[: len(src) // 3])
-    with pytest.raises(CalibrationError, match="truncated"):
+    with pytest.raises(DataError, match="truncated"):
         load_quantinuum(f)

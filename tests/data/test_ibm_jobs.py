@@ -25,5 +25,5 @@ def test_malformed_job_file(tmp_path):
     f = tmp_path / "job.json"
     f.write_text('{"qobj": {"experiments": [{"header": {"n_qubits": 2, "memory_slots": 1}, '
                  '"instructions": [{"name": "teleport", "qubits": [0]}]}]}, "result": {"experiments": [{"counts": {}}]}}')
-    with pytest.raises(DataError, match="unsupported name 'teleport'"):
+    with pytest.raises(DataError, match=r"""instructions"\]\[0\]\["name"\]='teleport': unsupported instruction"""):
         load_ibm_job(f)

@@ -8,11 +8,18 @@ then emit the log's warnings.
 
 from .ibm import profile_data_from_ibm_properties
 from .qiskit import profile_data_from_qiskit_backend
-from .quantinuum import parse_uncertainty, profile_data_from_quantinuum_spec
+from .quantinuum import (
+    parse_uncertainty,
+    profile_data_from_quantinuum_spec,
+    profile_data_from_quantinuum_values,
+    quantinuum_spec_rows,
+)
 
 __all__ = [
     "parse_uncertainty",
     "profile_data_from_ibm_properties",
     "profile_data_from_qiskit_backend",
     "profile_data_from_quantinuum_spec",
+    "profile_data_from_quantinuum_values",
+    "quantinuum_spec_rows",
 ]

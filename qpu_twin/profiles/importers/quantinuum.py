@@ -145,6 +145,86 @@ def profile_data_from_quantinuum_spec(
     leak1, _ = val(spec, "1Q leakage", required=False)
     leak2, _ = val(spec, "2Q leakage", required=False)
 
+    readout = None
+    ro_note = None
+    if emu is not None and emu.get("p_meas_0") and emu.get("p_meas_1"):
+        readout = (float(emu["p_meas_0"]), float(emu["p_meas_1"]))
+        ro_note = "readout p(1|0)=p_meas_0, p(0|1)=p_meas_1 from Emulator_parameters.csv"
+    notes = [
+        f"Spec_sheet_parameters.csv row {machine} {date}: " + ", ".join(f"{k}={v}" for k, v in spec.items() if v),
+        None,  # the readout note, filled in by the builder
+        "1Q/2Q error: average infidelity per gate from Clifford RB (Quantinuum convention, see the spec sheet).",
+        f"SPAM error {spam:g} (+- {spam_s}) is the mean of p(1|0) and p(0|1) on the data sheet.",
+    ]
+    if emu is not None:
+        notes.append("Emulator_parameters.csv row: " + ", ".join(f"{k}={v}" for k, v in emu.items() if v))
+    if leak1 is not None or leak2 is not None:
+        notes.append(f"leakage per gate (not modelled in the profile): 1Q={leak1}, 2Q={leak2}")
+    return _profile_data(
+        machine, date, log, name=pname, num_qubits=num_qubits, e1=e1, s1=s1, e2=e2, s2=s2, spam=spam,
+        readout=readout, ro_note=ro_note, mem=mem, mcm=mcm, mcm_s=mcm_s, notes=notes,
+        source=f"{spec_path.name} / {emu_path.name} (github.com/CQCL/quantinuum-hardware-specifications)",
+        method="DeviceProfile.from_quantinuum_spec (vendor spec sheet; date only, taken as 00:00 UTC)",
+        gate_1q_duration_us=gate_1q_duration_us, gate_2q_duration_us=gate_2q_duration_us,
+        readout_duration_us=readout_duration_us, memory_step_duration_us=memory_step_duration_us)
+
+
+def profile_data_from_quantinuum_values(
+    machine: str,
+    date: str,
+    *,
+    gate_1q_error: float,
+    gate_2q_error: float,
+    spam_error: float | None = None,
+    prob_meas1_prep0: float | None = None,
+    prob_meas0_prep1: float | None = None,
+    memory_error: float | None = None,
+    mcm_error: float | None = None,
+    uncertainties: dict[str, float] | None = None,
+    num_qubits: int | None = None,
+    name: str | None = None,
+    source: str = "measured values",
+    method: str = "profile_data_from_quantinuum_values",
+    notes: list[str] | None = None,
+    gate_1q_duration_us: float = 10.0,
+    gate_2q_duration_us: float = 25.0,
+    readout_duration_us: float = 120.0,
+    memory_step_duration_us: float = 1000.0,
+) -> tuple[dict[str, Any], ImportLog]:
+    """Build a Quantinuum profile from given numbers (e.g. analyses of the benchmark files of one date).
+
+    Same model as :func:`profile_data_from_quantinuum_spec`: ``gate_1q_error`` /
+    ``gate_2q_error`` are the average infidelities per native gate,
+    ``memory_error`` the error per memory step (gives T2), ``mcm_error`` the
+    spectator error per mid-circuit measurement; readout from
+    ``prob_meas1_prep0`` / ``prob_meas0_prep1`` if both are given, else both
+    equal to ``spam_error``. ``uncertainties`` maps those argument names to
+    standard errors.
+    """
+    date = _norm_date(date)
+    if prob_meas1_prep0 is None or prob_meas0_prep1 is None:
+        if spam_error is None:
+            raise ProfileError(f"{machine} {date}: give prob_meas1_prep0 and prob_meas0_prep1, or spam_error")
+        readout = None
+    else:
+        readout = (float(prob_meas1_prep0), float(prob_meas0_prep1))
+    unc = dict(uncertainties or {})
+    pname = name or f"quantinuum_{machine.lower()}"
+    log = ImportLog(pname)
+    return _profile_data(
+        machine, date, log, name=pname, num_qubits=num_qubits, e1=gate_1q_error, s1=unc.get("gate_1q_error"),
+        e2=gate_2q_error, s2=unc.get("gate_2q_error"), spam=spam_error, readout=readout,
+        ro_note="readout p(1|0), p(0|1) given" if readout else None, mem=memory_error, mcm=mcm_error,
+        mcm_s=unc.get("mcm_error"), notes=list(notes or []), source=source, method=method,
+        gate_1q_duration_us=gate_1q_duration_us, gate_2q_duration_us=gate_2q_duration_us,
+        readout_duration_us=readout_duration_us, memory_step_duration_us=memory_step_duration_us,
+        readout_unc=(unc.get("prob_meas1_prep0"), unc.get("prob_meas0_prep1")))
+
+
+def _profile_data(machine, date, log, *, name, num_qubits, e1, s1, e2, s2, spam, readout, ro_note, mem, mcm, mcm_s,
+                  notes, source, method, gate_1q_duration_us, gate_2q_duration_us, readout_duration_us,
+                  memory_step_duration_us, readout_unc=(None, None)) -> tuple[dict[str, Any], ImportLog]:
+    pname = name
     if num_qubits is None:
         table = _NUM_QUBITS.get(machine)
         if table is None:
@@ -152,10 +232,9 @@ def profile_data_from_quantinuum_spec(
         num_qubits = [nq for since, nq in table if since <= date][-1]
     n = int(num_qubits)
 
-    # readout: the emulator's asymmetric values if present, else the SPAM error
-    if emu is not None and emu.get("p_meas_0") and emu.get("p_meas_1"):
-        p10, p01 = float(emu["p_meas_0"]), float(emu["p_meas_1"])
-        ro_note = "readout p(1|0)=p_meas_0, p(0|1)=p_meas_1 from Emulator_parameters.csv"
+    # readout: the asymmetric values if given (emulator row), else the SPAM error
+    if readout is not None:
+        p10, p01 = readout
     else:
         p10 = p01 = spam
         ro_note = "readout p(1|0)=p(0|1)=SPAM error (no emulator row)"
@@ -191,6 +270,9 @@ def profile_data_from_quantinuum_spec(
             "prob_meas0_prep1": p01,
             "readout_duration_ns": readout_duration_us * 1e3,
         }
+        ro_unc = {k: v for k, v in zip(("prob_meas1_prep0", "prob_meas0_prep1"), readout_unc) if v is not None}
+        if ro_unc:
+            q["uncertainty"] = ro_unc
         qubits.append(q)
     gates: list[dict[str, Any]] = []
     for i in range(n):
@@ -212,16 +294,7 @@ def profile_data_from_quantinuum_spec(
             entry["uncertainty"] = {"error": mcm_s}
         meas_xt.append(entry)
 
-    notes = [
-        f"Spec_sheet_parameters.csv row {machine} {date}: " + ", ".join(f"{k}={v}" for k, v in spec.items() if v),
-        ro_note,
-        "1Q/2Q error: average infidelity per gate from Clifford RB (Quantinuum convention, see the spec sheet).",
-        f"SPAM error {spam:g} (+- {spam_s}) is the mean of p(1|0) and p(0|1) on the data sheet.",
-    ]
-    if emu is not None:
-        notes.append("Emulator_parameters.csv row: " + ", ".join(f"{k}={v}" for k, v in emu.items() if v))
-    if leak1 is not None or leak2 is not None:
-        notes.append(f"leakage per gate (not modelled in the profile): 1Q={leak1}, 2Q={leak2}")
+    notes = [ro_note if n is None else n for n in notes] if None in notes else [*notes, ro_note]
     data = {
         "name": pname,
         "vendor": "Quantinuum",
@@ -234,8 +307,8 @@ def profile_data_from_quantinuum_spec(
         "coupling_map": pairs,
         "crosstalk": {"measurement": meas_xt},
         "provenance": {
-            "source": f"{spec_path.name} / {emu_path.name} (github.com/CQCL/quantinuum-hardware-specifications)",
-            "method": "DeviceProfile.from_quantinuum_spec (vendor spec sheet; date only, taken as 00:00 UTC)",
+            "source": source,
+            "method": method,
             "imported_with": qpu_twin_version(),
             "references": ["https://github.com/CQCL/quantinuum-hardware-specifications"],
             "notes": notes,
@@ -243,3 +316,33 @@ def profile_data_from_quantinuum_spec(
         },
     }
     return data, log
+
+
+def quantinuum_spec_rows(machine: str, date: str, *, spec_csv: str | Path | None = None,
+                         emulator_csv: str | Path | None = None) -> tuple[dict[str, tuple[float, float | None]],
+                                                                          dict[str, float]]:
+    """The published numbers of ``machine`` on ``date``: (spec-sheet column -> (value, sigma), emulator column ->
+    value); empty dicts where the CSV files have no row."""
+    date = _norm_date(date)
+    folder = calibration_data_dir() / "quantinuum"
+    spec_path = Path(spec_csv) if spec_csv else folder / "Spec_sheet_parameters.csv"
+    emu_path = Path(emulator_csv) if emulator_csv else folder / "Emulator_parameters.csv"
+    spec = _read_row(spec_path, machine, date) if spec_path.is_file() else None
+    emu = _read_row(emu_path, machine, date) if emu_path.is_file() else None
+    out: dict[str, tuple[float, float | None]] = {}
+    for col, text in (spec or {}).items():
+        if col in ("Date", "Machine") or not (text or "").strip():
+            continue
+        try:
+            out[col] = parse_uncertainty(text.strip())
+        except ProfileError as exc:
+            raise ProfileError(f"{spec_path}: {machine} {date}: column {col!r}: {exc}") from None
+    emu_out: dict[str, float] = {}
+    for col, text in (emu or {}).items():
+        if col in ("Date", "Machine") or not (text or "").strip():
+            continue
+        try:
+            emu_out[col] = float(text)
+        except ValueError:
+            raise ProfileError(f"{emu_path}: {machine} {date}: column {col!r}={text!r} is not a number") from None
+    return out, emu_out
