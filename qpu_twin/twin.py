@@ -370,7 +370,7 @@ class Twin:
 
         check_choice("engine", engine, ex.EXPECTATION_ENGINES)
         check_bool("readout", readout)
-        atol = check_real("atol", atol, minimum=0.0, strict_minimum=True)
+        atol = check_real("atol", atol, minimum=0.0)
         target_error = check_real("target_error", target_error, minimum=0.0, strict_minimum=True, allow_none=True)
         if max_weight is not None:
             max_weight = check_int("max_weight", max_weight, minimum=1)

@@ -66,7 +66,7 @@ from scipy.optimize import OptimizeWarning, curve_fit
 
 from ..data.schema import MAX_SHOTS  # noqa: F401 - the limit, re-exported
 from ..data.schema import Count, Shots, fail, key_text, validation_error
-from ..errors import CalibrationError, DataError, check_int, check_path, short_repr
+from ..errors import CalibrationError, DataError, check_choice, check_int, check_path, short_repr
 from ..safeparse import read_json
 from .experiments import CalibrationResult
 
@@ -422,6 +422,7 @@ def _check_lengths(survival: dict, source: str, kind: str, has_leakage: bool) ->
 def load_quantinuum(path, *, kind: str | None = None) -> QuantinuumData:
     """Load and validate one Quantinuum benchmark file (:class:`DataError` naming file, path and value)."""
     path = check_path("path", path)
+    check_choice("kind", kind, TYPES, allow_none=True)
     source = str(path)
     data = read_json(path, error=DataError, what="Quantinuum data file")
     name_kind, machine, day = _kind_from_name(path.stem, source)

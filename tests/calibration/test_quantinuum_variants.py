@@ -510,23 +510,21 @@ def test_history_refuses_a_mixed_folder_and_a_wrong_machine():
         quantinuum_history(FOLDER, machine="H1-1x", bootstrap=0)
 
 
-def test_history_cli_module(tmp_path, capsys):
-    """The `calibrate history` subcommand module (registered in qpu_twin/cli/calibrate.py by the lead)."""
-    from qpu_twin.cli import _base, calibrate_history
+def test_history_cli(tmp_path, capsys):
+    """`qpu-twin calibrate history FOLDER` through the real command line."""
+    from qpu_twin.cli import main
 
-    parser = _base.Parser(prog="qpu-twin calibrate")
-    calibrate_history.add_parser(parser.add_subparsers(dest="c"))
-    args = parser.parse_args(["history", str(FOLDER), "--machine", "H2-1", "--bootstrap", "10",
-                              "--plot", str(tmp_path / "h2.png"), "--history", str(tmp_path / "hist")])
-    assert _base.run_command(args.func, args, False) == 0
+    code = main(["calibrate", "history", str(FOLDER), "--machine", "H2-1", "--bootstrap", "10",
+                 "--plot", str(tmp_path / "h2.png"), "--history", str(tmp_path / "hist")])
+    assert code == 0
     out = capsys.readouterr().out
     assert "H2-1: 10 files, 3 dates" in out and "3 dated profiles written" in out
     assert (tmp_path / "h2.png").is_file()
     assert sorted(p.name for p in (tmp_path / "hist" / "quantinuum_h2-1").iterdir()) == [
         "2023-03-10T000000Z.yaml", "2024-05-20T000000Z.yaml", "2025-04-30T000000Z.yaml"]
-    args = parser.parse_args(["history", str(FOLDER), "--bootstrap", "0", "--no-profiles"])
-    assert _base.run_command(args.func, args, False) == 1
-    assert "several machines" in capsys.readouterr().err
+    assert main(["calibrate", "history", str(FOLDER), "--bootstrap", "0", "--no-profiles"]) == 1
+    err = capsys.readouterr().err
+    assert "several machines" in err and "Traceback" not in err
 
 
 def test_spam_sigma_is_binomial():
