@@ -14,9 +14,13 @@
     during the readout window, the measured one afterwards); reset goes to
     |0> with the profile's reset error. Static ZZ (H/h = zeta |11><11| in the
     frame calibrated with neighbours in |0>) acts between coupled active
-    qubits as a diagonal phase, applied in first-order splitting before each
-    non-diagonal op on either qubit; a two-qubit gate's own pair is
-    calibrated with its ZZ, so none is added there.
+    qubits all the time; a two-qubit gate's own pair is calibrated with its
+    ZZ, so none is added there while it runs. Where neither qubit of a pair
+    is driven it is a diagonal phase; where gates run it is an exact unitary
+    correction of those gates (:class:`_ZZPlan`), so the result agrees with
+    one master equation for the whole schedule
+    (:func:`qpu_twin.noise.reference.whole_circuit_reference`) to ~1e-4 in
+    total variation (tests/noise/test_whole_circuit_reference.py).
 
 ``aer`` level
     The ideal gate followed by exactly the error Qiskit Aer's
@@ -46,6 +50,21 @@ from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_te
 
 _SM = np.array([[0, 1], [0, 0]], dtype=complex)  # sigma_- = |0><1|
 _Z = np.diag([1.0, -1.0]).astype(complex)
+
+_EPS_NS = 1e-9
+_DIAGONAL_GATES = frozenset({"rz", "u1", "p", "z", "s", "sdg", "t", "tdg", "rzz", "cz", "cp"})
+
+#: Idle ZZ phases are applied in chunks of at most this angle (rad), each at the midpoint of its
+#: time window between the halves of the qubits' idle decay (second-order splitting of ZZ and T1).
+ZZ_IDLE_CHUNK_RAD = 0.5
+
+#: Driven-window corrections that share a gate with another correction are cut into sub-windows
+#: of at most this ZZ angle (rad), so that their (second-order) cross terms shrink.
+ZZ_DRIVEN_CHUNK_RAD = 0.1
+
+#: Largest joint ZZ correction (qubits): a two-qubit gate with two spectators, or two concurrent
+#: two-qubit gates coupled by ZZ. Every engine applies channels of this size.
+ZZ_MAX_CORRECTION_QUBITS = 4
 
 
 def _op_on(op: np.ndarray, j: int, k: int) -> np.ndarray:
@@ -210,29 +229,210 @@ class NoiseBuilder:
         return s if err is None else err @ s
 
     # ------------------------------------------------------------------ schedule -> program
-    def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2) -> NoisyProgram:
-        """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`."""
+    def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2,
+                zz_scheme: str = "dressed") -> NoisyProgram:
+        """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`.
+
+        Parameters
+        ----------
+        zz_scheme : {"dressed", "first_order"}
+            How static ZZ is applied: ``"dressed"`` (default, see :class:`_ZZPlan`; channels of
+            up to ``ZZ_MAX_CORRECTION_QUBITS`` qubits) or ``"first_order"``, the earlier scheme
+            (a phase flushed before each non-diagonal op, two-qubit channels only), kept for
+            comparisons (``benchmarks/bench_zz_scheme.py``).
+        """
+        from ..errors import QpuTwinError
+
+        if zz_scheme not in ("dressed", "first_order"):
+            raise QpuTwinError(f"program(): zz_scheme={zz_scheme!r}; use 'dressed' or 'first_order'")
         local = {q: i for i, q in enumerate(schedule.active_qubits)}
-        zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
         self._batch = True
         try:
-            instrs = self._ops_to_instrs(schedule.ops, local, zz_pairs, schedule)
+            if zz_scheme == "first_order":
+                zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
+                instrs = self._ops_to_instrs_first_order(schedule.ops, local, zz_pairs, schedule)
+                if zz_pairs:
+                    instrs += self._flush_zz(zz_pairs, local, [q for pr in zz_pairs for q in pr[:2]], float("inf"))
+                pair_names = [(a, b) for a, b, *_ in zz_pairs]
+                zz_meta = {}
+            else:
+                plan = _ZZPlan(self, schedule) if self.options.zz_active else None
+                instrs = self._ops_to_instrs(schedule, local, plan)
+                pair_names = plan.pair_names if plan else []
+                zz_meta = plan.stats if plan else {}
         finally:
             self._batch = False
             self._flush_warnings()
-        if zz_pairs:
-            instrs += self._flush_zz(zz_pairs, local, [q for pr in zz_pairs for q in pr[:2]], float("inf"))
         instrs, terminal = split_terminal(instrs)
         n_before = sum(1 for i in instrs if isinstance(i, Channel))
         if fuse_ops:
             instrs = fuse(instrs, max_qubits=max_fused_qubits)
         meta = {
             "channels_before_fusion": n_before,
-            "zz_pairs": [(a, b) for a, b, *_ in zz_pairs],
+            "zz_pairs": pair_names,
+            "zz_scheme": zz_scheme if self.options.zz_active else None,
+            **({"zz_plan": zz_meta} if zz_meta else {}),
         }
         return NoisyProgram(len(schedule.active_qubits), schedule.num_clbits, schedule.active_qubits,
                             tuple(instrs), tuple(terminal), meta)
 
+    # ------------------------------------------------------------------ static ZZ: the dressed scheme
+    def drive_generator(self, op) -> np.ndarray:
+        """H (rad/ns) of a timed gate on its own qubits: i log(U) / T times (1 + overrotation),
+        the generator its lindblad map integrates."""
+        aux = self.__dict__.setdefault("_aux_cache", {})  # generators and ZZ corrections (not maps)
+        key = ("gen", op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9))
+        h = aux.get(key)
+        if h is None:
+            u = gate_unitary(op.operation)
+            h = 1j * scipy.linalg.logm(u) / op.duration_ns
+            h = 0.5 * (h + h.conj().T)
+            eps = self.profile.gate(op.name, op.qubits).overrotation
+            h = h * (1.0 + eps) if eps else h
+            aux[key] = h
+        return h
+
+    def _gate_parts(self, op) -> tuple[np.ndarray, float]:
+        """(decoherence-only map, depolarizing p) whose product is :meth:`gate_map` of a timed gate."""
+        s_full = self.gate_map(op.name, op.qubits, params=op.params, operation=op.operation, duration_ns=op.duration_ns)
+        gate = self.profile.gate(op.name, op.qubits)
+        if gate.error is None or not self.options.gate_error:
+            return s_full, 0.0
+        key = ("gate-dec", op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9))
+        s = self._cache.get(key)
+        u = gate_unitary(op.operation)
+        if s is None:
+            s = self._lindblad_gate_map(op.name, op.qubits, u, op.duration_ns, None, gate.overrotation)
+            self._cache[key] = s
+        d = 2 ** len(op.qubits)
+        r_dec = 1.0 - ch.average_gate_fidelity(s, u)
+        p = (gate.error - r_dec) / ((1.0 - 1.0 / d) - r_dec) if gate.error > r_dec else 0.0
+        return s, p
+
+    def zz_correction(self, running, u_ns: float, v_ns: float, pairs) -> tuple[tuple[int, ...], np.ndarray]:
+        """Unitary that adds the static ZZ of ``pairs`` during [u, v] to the ideal gates ``running``.
+
+        ``running``: timed gates that run throughout [u, v]; ``pairs``: (a, b, zeta in rad/ns).
+        The correction acts in the frame *after* those gates: with F the rest of their evolution
+        after v, E the exact evolution over [u, v] with the ZZ terms and E0 the one without,
+        C = F E E0^dag F^dag, so C (ideal gates) is exact for these terms. Returns the
+        (sorted physical) qubits and C, little-endian over them.
+        """
+        qs = tuple(sorted({q for op in running for q in op.qubits} | {q for a, b, _ in pairs for q in (a, b)}))
+        key = ("zzc", qs, tuple((op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9),
+                                 round(u_ns - op.start_ns, 6), round(op.end_ns - v_ns, 6)) for op in running),
+               round(v_ns - u_ns, 6), tuple((a, b, round(w, 15)) for a, b, w in pairs))
+        aux = self.__dict__.setdefault("_aux_cache", {})
+        c = aux.get(key)
+        if c is not None:
+            return qs, c
+        n = len(qs)
+        loc = {q: i for i, q in enumerate(qs)}
+        idx = np.arange(2**n)
+        h0 = np.zeros((2**n, 2**n), dtype=complex)
+        rest = np.eye(2**n, dtype=complex)
+        for op in running:
+            hg = _embed_op(self.drive_generator(op), [loc[q] for q in op.qubits], n)
+            h0 += hg
+            rest = scipy.linalg.expm(-1j * hg * (op.end_ns - v_ns)) @ rest
+        hz = np.zeros(2**n)
+        for a, b, w in pairs:
+            hz += w * (((idx >> loc[a]) & 1) & ((idx >> loc[b]) & 1))
+        dt = v_ns - u_ns
+        e = scipy.linalg.expm(-1j * (h0 + np.diag(hz)) * dt)
+        e0 = scipy.linalg.expm(-1j * h0 * dt)
+        c = rest @ e @ e0.conj().T @ rest.conj().T
+        aux[key] = c
+        return qs, c
+
+    def _ops_to_instrs(self, schedule, local, plan) -> list:
+        """Top-level ops in schedule order; decay and ZZ contributions interleaved by time.
+
+        Decay windows (idle, delay, and at the lindblad level the readout window of a
+        measurement whose qubit is used again and the relaxation after a reset) are emitted
+        lazily, up to the time of the next thing that acts on the qubit. Every ZZ contribution
+        (``plan.items``, keyed by the midpoint of its time window) is emitted before the first
+        op that starts after its key, after the decay of its idle qubits up to that key. The
+        readout-window decay of a possibly terminal measurement stays one ``post_measure``
+        channel (dropped if the measurement is terminal), placed at the window's midpoint.
+        """
+        import heapq
+
+        opts = self.options
+        out: list = []
+        heap = [(it.key_ns, it.seq, it) for it in (plan.items if plan else [])]
+        heapq.heapify(heap)
+        seq = len(heap)
+        split = plan.split if plan else {}
+        lindblad_decay = opts.level == "lindblad" and opts.decoherence
+        cursor = {q: 0.0 for q in schedule.active_qubits}
+        windows: dict[int, list] = {q: [] for q in schedule.active_qubits}
+        later: dict[int, float] = {}  # start of each qubit's last non-idle op
+        for op in schedule.ops:
+            if op.kind == "idle" and opts.idle_active:
+                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "idle"))
+            elif op.kind == "delay" and opts.level != "ideal" and opts.delays and opts.decoherence:
+                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "delay"))
+            elif op.kind not in ("idle", "delay"):
+                for q in op.qubits:
+                    later[q] = max(later.get(q, op.start_ns), op.start_ns)
+
+        def advance(q: int, t: float) -> None:
+            t0 = cursor[q]
+            if t <= t0 + _EPS_NS:
+                return
+            for s, e, label in windows[q]:
+                lo, hi = max(s, t0), min(e, t)
+                if hi - lo > _EPS_NS:
+                    out.append(Channel((local[q],), self.idle_map(q, hi - lo), label))
+            cursor[q] = t
+
+        def soft_upto(t: float) -> None:
+            while heap and heap[0][0] <= t + _EPS_NS:
+                _, _, it = heapq.heappop(heap)
+                for q in it.idle_qubits:
+                    advance(q, it.key_ns)
+                out.append(Channel(tuple(local[q] for q in it.qubits), it.superop, it.label, diagonal=it.diagonal,
+                                   post_measure=it.label == "post-measure"))
+
+        for op in schedule.ops:
+            if op.kind in ("idle", "delay"):
+                continue
+            soft_upto(op.start_ns)
+            for q in op.qubits:
+                advance(q, op.start_ns)
+            if op.kind == "gate" and id(op) in split:
+                s, _ = self._gate_parts(op)
+                out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+            elif op.kind == "measure" and lindblad_decay:
+                q, c = op.qubits[0], op.clbits[0]
+                p10, p01 = self.readout(q)
+                out.append(Measure(local[q], c, p10, p01, f"measure q{q}"))
+                if later[q] > op.start_ns + _EPS_NS:  # measured again, reset or driven later: mid-circuit
+                    windows[q].append((op.start_ns, op.end_ns, "post-measure"))
+                else:
+                    heapq.heappush(heap, (0.5 * (op.start_ns + op.end_ns), seq,
+                                          _Soft(0.5 * (op.start_ns + op.end_ns), seq, (q,),
+                                                self.idle_map(q, op.duration_ns), "post-measure")))
+                    seq += 1
+                    cursor[q] = max(cursor[q], op.end_ns)
+            elif op.kind == "reset" and lindblad_decay:
+                q = op.qubits[0]
+                out.append(Channel((local[q],), self.reset_map(q), "reset"))
+                windows[q].append((op.start_ns, op.end_ns, "reset-relax"))
+            elif op.kind == "if_else":
+                bodies = [self._ops_to_instrs_first_order(body, local, [], schedule) for body in op.bodies]
+                out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
+                for q in op.qubits:
+                    cursor[q] = max(cursor[q], op.end_ns)  # the bodies carry their own idle windows
+            else:
+                out += self._ops_to_instrs_first_order([op], local, [], schedule)
+        soft_upto(float("inf"))
+        for q in schedule.active_qubits:
+            advance(q, float("inf"))
+        return out
+
+    # ------------------------------------------------------------------ static ZZ: first-order scheme
     def _zz_pairs(self, schedule) -> list[list]:
         fl = schedule.first_last()
         pairs = []
@@ -261,7 +461,7 @@ class NoiseBuilder:
             pr[4] = max(last, upto)
         return out
 
-    def _ops_to_instrs(self, ops, local, zz_pairs, schedule) -> list:
+    def _ops_to_instrs_first_order(self, ops, local, zz_pairs, schedule) -> list:
         out: list = []
         opts = self.options
         for op in ops:
@@ -295,7 +495,7 @@ class NoiseBuilder:
             if op.kind == "if_else":
                 if zz_pairs:
                     out += self._flush_zz(zz_pairs, local, op.qubits, op.start_ns)
-                bodies = [self._ops_to_instrs(body, local, [], schedule) for body in op.bodies]
+                bodies = [self._ops_to_instrs_first_order(body, local, [], schedule) for body in op.bodies]
                 out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
                 continue
             # gate
@@ -318,3 +518,152 @@ class NoiseBuilder:
 
     def cache_info(self) -> dict[str, Any]:
         return {"maps": len(self._cache), **self.stats}
+
+
+# ---------------------------------------------------------------------- static ZZ: the dressed scheme
+def _embed_op(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
+    """k-qubit operator ``m`` (little-endian over ``positions``) on n qubits."""
+    idx = np.arange(2**n)
+    sub = np.zeros(2**n, dtype=np.int64)
+    rest = idx.copy()
+    for j, p in enumerate(positions):
+        sub |= ((idx >> p) & 1) << j
+        rest &= ~(1 << p)
+    return m[sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
+
+
+class _Soft:
+    """A ZZ contribution or a deferred depolarizing channel, placed by time (``key_ns``)."""
+
+    __slots__ = ("key_ns", "seq", "qubits", "superop", "label", "idle_qubits", "diagonal")
+
+    def __init__(self, key_ns, seq, qubits, superop, label, idle_qubits=(), diagonal=False):
+        self.key_ns, self.seq, self.qubits, self.superop = key_ns, seq, qubits, superop
+        self.label, self.idle_qubits, self.diagonal = label, tuple(idle_qubits), diagonal
+
+
+class _ZZPlan:
+    """Where the static ZZ of one schedule goes (the ``dressed`` scheme).
+
+    H/h = zeta |11><11| acts between every pair of active qubits the profile couples, all the
+    time, except on a two-qubit gate's own pair while that gate runs (calibrated with it).
+    Each pair's time line is cut wherever a gate on either qubit starts or ends (and at resets
+    and conditional blocks):
+
+    * windows where neither qubit is driven: a diagonal phase, in chunks of at most
+      ``ZZ_IDLE_CHUNK_RAD``, each placed at its midpoint between the qubits' idle decay
+      (second-order splitting of ZZ and relaxation);
+    * windows where gates run on one or both qubits: the exact unitary correction
+      :meth:`NoiseBuilder.zz_correction` (the gates' generators + ZZ over the window, in the
+      frame after the gates) on the gates' qubits and the pair, placed at the window's
+      midpoint relative to the idle qubits' decay. The corrections of pairs with the same
+      running gates and window are computed jointly (exact in their cross terms too) up to
+      ``max_qubits`` qubits; windows whose gate also carries another correction are cut into
+      sub-windows of at most ``ZZ_DRIVEN_CHUNK_RAD`` so that the cross terms left between
+      separate corrections (second order in zeta*T) shrink.
+
+    A gate that receives a correction is emitted as its decoherence-only map, the corrections,
+    then its depolarizing top-up (at its end): the gate-level convention puts the top-up after
+    the whole gate, ZZ included.
+    """
+
+    def __init__(self, builder: NoiseBuilder, schedule, max_qubits: int = ZZ_MAX_CORRECTION_QUBITS):
+        prof = builder.profile
+        top = [op for op in schedule.ops if op.kind not in ("idle", "delay")]
+        drive = [op for op in top if op.kind == "gate" and op.duration_ns > _EPS_NS and op.name not in _DIAGONAL_GATES]
+        two_q = [op for op in top if op.kind == "gate" and len(op.qubits) == 2 and op.duration_ns > _EPS_NS]
+        fl = schedule.first_last()
+        self.items: list[_Soft] = []
+        self.split: dict[int, float] = {}
+        self.pair_names: list[tuple[int, int]] = []
+        self.stats = {"phases": 0, "corrections": 0, "max_correction_qubits": 0}
+        seq = 0
+        pieces: dict[tuple, list] = {}
+        for term in prof.crosstalk.zz:
+            a, b = term.qubits
+            if a not in fl or b not in fl or term.zz_khz == 0.0:
+                continue
+            # before its first op a qubit is in |0> (zeta|11><11| vanishes); after both qubits'
+            # last ops the phases commute with everything left (Z measurements)
+            live0, live1 = max(fl[a][0], fl[b][0]), max(fl[a][1], fl[b][1])
+            if live1 <= live0 + _EPS_NS:
+                continue
+            self.pair_names.append((a, b))
+            w = 2 * np.pi * term.zz_khz * 1e-6  # rad/ns
+            on = [op for op in drive if a in op.qubits or b in op.qubits]
+            own = [op for op in two_q if set(op.qubits) == {a, b}]
+            cuts = {op.start_ns for op in top if op.kind in ("reset", "if_else") and (a in op.qubits or b in op.qubits)}
+            bnd = {live0, live1} | cuts
+            for op in on + own:
+                bnd |= {op.start_ns, op.end_ns}
+            bnd = sorted(t for t in bnd if live0 - _EPS_NS <= t <= live1 + _EPS_NS)
+            segs: list[list] = []
+            for u, v in zip(bnd, bnd[1:]):
+                if v - u <= _EPS_NS or any(o.start_ns <= u + _EPS_NS and o.end_ns >= v - _EPS_NS for o in own):
+                    continue
+                run = tuple(o for o in on if o.start_ns <= u + _EPS_NS and o.end_ns >= v - _EPS_NS)
+                if segs and segs[-1][2] == run and abs(segs[-1][1] - u) <= _EPS_NS and u not in cuts:
+                    segs[-1][1] = v
+                else:
+                    segs.append([u, v, run])
+            for u, v, run in segs:
+                if run:
+                    key = (round(u, 6), round(v, 6), tuple(id(o) for o in run))
+                    pieces.setdefault(key, [u, v, run, []])[3].append((a, b, w))
+                    continue
+                m = max(1, int(np.ceil(abs(w) * (v - u) / ZZ_IDLE_CHUNK_RAD)))
+                dt = (v - u) / m
+                sup = builder.zz_map(a, b, dt)
+                for j in range(m):
+                    self.items.append(_Soft(u + (j + 0.5) * dt, seq, (a, b), sup, f"zz({a},{b})", (a, b), True))
+                    seq += 1
+                self.stats["phases"] += m
+        # corrections that share a running gate but not one channel miss their cross terms
+        # (second order in zeta*T); cutting their windows into sub-windows interleaves them
+        # and divides that error by the number of sub-windows
+        users: dict[int, int] = {}
+        for u, v, run, prs in pieces.values():
+            for op in run:
+                users[id(op)] = users.get(id(op), 0) + 1
+        expanded = []
+        for u, v, run, prs in pieces.values():
+            driven = {q for op in run for q in op.qubits}
+            whole = len(driven | {q for a, b, _ in prs for q in (a, b)}) <= max_qubits
+            shared = any(users[id(op)] > 1 for op in run) or not whole
+            m = 1
+            if shared:
+                m = max(1, int(np.ceil(max(abs(w) for *_, w in prs) * (v - u) / ZZ_DRIVEN_CHUNK_RAD)))
+            dt = (v - u) / m
+            expanded += [(u + j * dt, u + (j + 1) * dt, run, prs) for j in range(m)]
+        self.stats["driven_windows"] = len(expanded)
+        for u, v, run, prs in expanded:
+            driven = {q for op in run for q in op.qubits}
+            base = set(driven)
+            groups: list[list] = []
+            for pr in prs:
+                for g in groups:
+                    if len(base | {q for x in g + [pr] for q in x[:2]}) <= max_qubits:
+                        g.append(pr)
+                        break
+                else:
+                    groups.append([pr])
+            for g in groups:
+                qs, c = builder.zz_correction(run, u, v, g)
+                idle = tuple(q for q in qs if q not in driven)
+                label = "zz[" + ",".join(f"({a},{b})" for a, b, _ in g) + "]"
+                self.items.append(_Soft(0.5 * (u + v), seq, qs, ch.unitary_superop(c), label, idle))
+                seq += 1
+                self.stats["corrections"] += 1
+                self.stats["max_correction_qubits"] = max(self.stats["max_correction_qubits"], len(qs))
+                for op in run:
+                    self.split[id(op)] = 0.0
+        # a corrected gate: decoherence map at its start, corrections, depolarizing top-up at its end
+        for op in drive:
+            if id(op) in self.split:
+                _, p = builder._gate_parts(op)
+                self.split[id(op)] = p
+                if p > 0.0:
+                    self.items.append(_Soft(op.end_ns, seq, op.qubits, ch.depolarizing_superop(p, len(op.qubits)),
+                                            f"{op.name} gate error"))
+                    seq += 1
+        self.items.sort(key=lambda it: (it.key_ns, it.seq))
