@@ -62,6 +62,11 @@ ZZ_IDLE_CHUNK_RAD = 0.5
 #: of at most this ZZ angle (rad), so that their (second-order) cross terms shrink.
 ZZ_DRIVEN_CHUNK_RAD = 0.1
 
+#: Corrections of pairs sharing a window are computed jointly only above this ZZ angle (rad) per
+#: window: below it their cross terms (second order) are negligible and separate two- or
+#: three-qubit corrections are cheaper than one joint channel.
+ZZ_JOINT_MIN_RAD = 0.05
+
 #: Largest joint ZZ correction (qubits): a two-qubit gate with two spectators, or two concurrent
 #: two-qubit gates coupled by ZZ. Every engine applies channels of this size.
 ZZ_MAX_CORRECTION_QUBITS = 4
@@ -309,18 +314,20 @@ class NoiseBuilder:
         p = (gate.error - r_dec) / ((1.0 - 1.0 / d) - r_dec) if gate.error > r_dec else 0.0
         return s, p
 
-    def zz_correction(self, running, u_ns: float, v_ns: float, pairs) -> tuple[tuple[int, ...], np.ndarray]:
-        """Unitary that adds the static ZZ of ``pairs`` during [u, v] to the ideal gates ``running``.
+    def zz_correction(self, ops, u_ns: float, v_ns: float, pairs) -> tuple[tuple[int, ...], np.ndarray]:
+        """Unitary that adds the static ZZ of ``pairs`` during [u, v] to the ideal gates ``ops``.
 
-        ``running``: timed gates that run throughout [u, v]; ``pairs``: (a, b, zeta in rad/ns).
-        The correction acts in the frame *after* those gates: with F the rest of their evolution
-        after v, E the exact evolution over [u, v] with the ZZ terms and E0 the one without,
-        C = F E E0^dag F^dag, so C (ideal gates) is exact for these terms. Returns the
-        (sorted physical) qubits and C, little-endian over them.
+        ``ops``: the gates acting on the correction's qubits that overlap [u, v] (timed gates
+        are driven by their generators where they run, zero-duration ones are instantaneous);
+        ``pairs``: (a, b, zeta in rad/ns). The correction acts in the frame *after* the gates:
+        with F the rest of their evolution after v, E the exact evolution over [u, v] with the
+        ZZ terms and E0 the one without, C = F E E0^dag F^dag, so C (ideal gates) is exact for
+        these terms. Returns the (sorted physical) qubits and C, little-endian over them.
         """
-        qs = tuple(sorted({q for op in running for q in op.qubits} | {q for a, b, _ in pairs for q in (a, b)}))
+        ops = sorted(ops, key=lambda o: (o.start_ns, o.end_ns))
+        qs = tuple(sorted({q for op in ops for q in op.qubits} | {q for a, b, _ in pairs for q in (a, b)}))
         key = ("zzc", qs, tuple((op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9),
-                                 round(u_ns - op.start_ns, 6), round(op.end_ns - v_ns, 6)) for op in running),
+                                 round(op.start_ns - u_ns, 6), round(op.end_ns - v_ns, 6)) for op in ops),
                round(v_ns - u_ns, 6), tuple((a, b, round(w, 15)) for a, b, w in pairs))
         aux = self.__dict__.setdefault("_aux_cache", {})
         c = aux.get(key)
@@ -329,18 +336,31 @@ class NoiseBuilder:
         n = len(qs)
         loc = {q: i for i, q in enumerate(qs)}
         idx = np.arange(2**n)
-        h0 = np.zeros((2**n, 2**n), dtype=complex)
-        rest = np.eye(2**n, dtype=complex)
-        for op in running:
-            hg = _embed_op(self.drive_generator(op), [loc[q] for q in op.qubits], n)
-            h0 += hg
-            rest = scipy.linalg.expm(-1j * hg * (op.end_ns - v_ns)) @ rest
         hz = np.zeros(2**n)
         for a, b, w in pairs:
             hz += w * (((idx >> loc[a]) & 1) & ((idx >> loc[b]) & 1))
-        dt = v_ns - u_ns
-        e = scipy.linalg.expm(-1j * (h0 + np.diag(hz)) * dt)
-        e0 = scipy.linalg.expm(-1j * h0 * dt)
+        timed = [op for op in ops if op.duration_ns > _EPS_NS]
+        gens = {id(op): _embed_op(self.drive_generator(op), [loc[q] for q in op.qubits], n) for op in timed}
+        instant = [op for op in ops if op.duration_ns <= _EPS_NS and u_ns - _EPS_NS <= op.start_ns <= v_ns + _EPS_NS]
+        cuts = sorted({u_ns, v_ns} | {t for op in timed for t in (op.start_ns, op.end_ns) if u_ns < t < v_ns}
+                      | {op.start_ns for op in instant if u_ns < op.start_ns < v_ns})
+        e = np.eye(2**n, dtype=complex)
+        e0 = np.eye(2**n, dtype=complex)
+        done: set[int] = set()
+        for t0, t1 in zip(cuts, cuts[1:]):
+            for op in instant:  # zero-duration gates at t0 (schedule order)
+                if id(op) not in done and op.start_ns <= t0 + _EPS_NS:
+                    g = _embed_op(gate_unitary(op.operation), [loc[q] for q in op.qubits], n)
+                    e, e0 = g @ e, g @ e0
+                    done.add(id(op))
+            h0 = sum((gens[id(op)] for op in timed if op.start_ns <= t0 + _EPS_NS and op.end_ns >= t1 - _EPS_NS),
+                     np.zeros((2**n, 2**n), dtype=complex))
+            e = scipy.linalg.expm(-1j * (h0 + np.diag(hz)) * (t1 - t0)) @ e
+            e0 = scipy.linalg.expm(-1j * h0 * (t1 - t0)) @ e0
+        rest = np.eye(2**n, dtype=complex)
+        for op in timed:
+            if op.end_ns > v_ns + _EPS_NS:
+                rest = scipy.linalg.expm(-1j * gens[id(op)] * (op.end_ns - v_ns)) @ rest
         c = rest @ e @ e0.conj().T @ rest.conj().T
         aux[key] = c
         return qs, c
@@ -542,29 +562,127 @@ class _Soft:
         self.label, self.idle_qubits, self.diagonal = label, tuple(idle_qubits), diagonal
 
 
+def _anchor_clusters(segs, pair, cuts, max_qubits: int) -> list:
+    """Merge a pair's consecutive driven segments that share a running gate (the anchor) and
+    differ only by single-qubit gates on the pair's qubits (e.g. dynamical-decoupling pulses on
+    a spectator during a two-qubit gate): one correction for the whole window instead of one
+    per segment. Returns (u, v, anchors, ops, segments) tuples."""
+    out: list = []
+    cur = None
+    for u, v, run in segs:
+        if not run:
+            if cur:
+                out.append(cur)
+            cur = None
+            continue
+        if cur is not None and abs(cur[1] - u) <= _EPS_NS and u not in cuts:
+            common = cur[2] & set(run)
+            new = [o for o in run if o not in cur[3]]
+            qs = {q for o in cur[3] | set(run) for q in o.qubits} | set(pair)
+            if common and all(len(o.qubits) == 1 and o.qubits[0] in pair for o in new) and len(qs) <= max_qubits:
+                cur = (cur[0], v, common, cur[3] | set(run), cur[4] + [(u, v, run)])
+                continue
+        if cur:
+            out.append(cur)
+        cur = (u, v, frozenset(run), set(run), [(u, v, run)])
+    if cur:
+        out.append(cur)
+    return [(u, v, frozenset(a), ops, sg) for u, v, a, ops, sg in out]
+
+
+def _window_ops(top, u: float, v: float, qubits: set) -> list | None:
+    """Gates on ``qubits`` that act within (u, v) (timed gates overlapping it, instantaneous ones
+    in [u, v)), or None if one of them also acts elsewhere or a measurement, reset or
+    conditional block on these qubits starts inside (u, v)."""
+    out = []
+    for op in top:
+        if not set(op.qubits) & qubits:
+            continue
+        if op.kind != "gate":  # a measurement, reset or block acts at its start
+            if u + _EPS_NS < op.start_ns < v - _EPS_NS:
+                return None
+            continue
+        inside = (op.start_ns < v - _EPS_NS and op.end_ns > u + _EPS_NS) or (
+            op.duration_ns <= _EPS_NS and u - _EPS_NS <= op.start_ns < v - _EPS_NS)
+        if not inside:
+            continue
+        if not set(op.qubits) <= qubits and op.name in _DIAGONAL_GATES:
+            continue  # checked below: commutes with the correction if its qubits here are not driven
+        if not set(op.qubits) <= qubits:
+            return None
+        out.append(op)
+    driven = {q for op in out if op.duration_ns > _EPS_NS and op.name not in _DIAGONAL_GATES for q in op.qubits}
+    for op in top:
+        if (op.kind == "gate" and op.name in _DIAGONAL_GATES and not set(op.qubits) <= qubits
+                and set(op.qubits) & qubits & driven
+                and op.start_ns < v - _EPS_NS and op.end_ns >= u - _EPS_NS):
+            return None
+    return out
+
+
+def _reduce_support(qubits: tuple, c: np.ndarray, atol: float = 1e-14) -> tuple[tuple, np.ndarray]:
+    """Drop the qubits on which the unitary ``c`` acts as the identity (exactly, to ``atol``): e.g. a
+    cx target's correction for a spectator of the control is a phase on (spectator, control) only.
+    Returns () for a global phase."""
+    qubits = list(qubits)
+    j = 0
+    while j < len(qubits):
+        k = len(qubits)
+        t = c.reshape([2] * (2 * k))
+        ax_r, ax_c = k - 1 - j, 2 * k - 1 - j  # qubit j: row and column axes (little-endian)
+        blk = [[np.take(np.take(t, a, axis=ax_r), b, axis=ax_c - 1) for b in (0, 1)] for a in (0, 1)]
+        if (np.abs(blk[0][1]).max() < atol and np.abs(blk[1][0]).max() < atol
+                and np.abs(blk[0][0] - blk[1][1]).max() < atol):
+            c = blk[0][0].reshape(2 ** (k - 1), 2 ** (k - 1))
+            del qubits[j]
+            continue
+        j += 1
+    if qubits and c.shape == (1, 1):
+        qubits = []
+    if not qubits:
+        return (), c
+    return tuple(qubits), c
+
+
+def _pack(pairs, base: set, cap: int) -> list[list]:
+    """Greedy groups of pairs whose qubits with ``base`` stay within ``cap`` (0: one pair each)."""
+    groups: list[list] = []
+    for pr in pairs:
+        for g in groups:
+            if cap and len(base | {q for x in g + [pr] for q in x[:2]}) <= cap:
+                g.append(pr)
+                break
+        else:
+            groups.append([pr])
+    return groups
+
+
 class _ZZPlan:
     """Where the static ZZ of one schedule goes (the ``dressed`` scheme).
 
     H/h = zeta |11><11| acts between every pair of active qubits the profile couples, all the
     time, except on a two-qubit gate's own pair while that gate runs (calibrated with it).
-    Each pair's time line is cut wherever a gate on either qubit starts or ends (and at resets
-    and conditional blocks):
+    Each pair's time line is cut wherever a gate on either qubit starts or ends (and at
+    measurements, resets and conditional blocks):
 
     * windows where neither qubit is driven: a diagonal phase, in chunks of at most
       ``ZZ_IDLE_CHUNK_RAD``, each placed at its midpoint between the qubits' idle decay
       (second-order splitting of ZZ and relaxation);
     * windows where gates run on one or both qubits: the exact unitary correction
       :meth:`NoiseBuilder.zz_correction` (the gates' generators + ZZ over the window, in the
-      frame after the gates) on the gates' qubits and the pair, placed at the window's
-      midpoint relative to the idle qubits' decay. The corrections of pairs with the same
-      running gates and window are computed jointly (exact in their cross terms too) up to
+      frame after the gates) on the gates' qubits and the pair, reduced to the qubits it acts
+      on, placed after the gates and at the window's midpoint relative to the idle qubits'
+      decay. Consecutive windows that share a running gate and differ only by single-qubit
+      gates on the pair (dynamical-decoupling pulses on a spectator during a two-qubit gate)
+      are one window. Pairs with the same window and gates share one joint correction (exact
+      in their cross terms too) when the window's ZZ angle exceeds ``ZZ_JOINT_MIN_RAD``, up to
       ``max_qubits`` qubits; windows whose gate also carries another correction are cut into
-      sub-windows of at most ``ZZ_DRIVEN_CHUNK_RAD`` so that the cross terms left between
-      separate corrections (second order in zeta*T) shrink.
+      sub-windows of at most ``ZZ_DRIVEN_CHUNK_RAD``, which shrinks the cross terms left
+      between separate corrections (second order in zeta*T).
 
     A gate that receives a correction is emitted as its decoherence-only map, the corrections,
-    then its depolarizing top-up (at its end): the gate-level convention puts the top-up after
-    the whole gate, ZZ included.
+    then its depolarizing top-up: the gate-level convention puts the top-up after the whole
+    gate, ZZ included.
     """
 
     def __init__(self, builder: NoiseBuilder, schedule, max_qubits: int = ZZ_MAX_CORRECTION_QUBITS):
@@ -578,7 +696,7 @@ class _ZZPlan:
         self.pair_names: list[tuple[int, int]] = []
         self.stats = {"phases": 0, "corrections": 0, "max_correction_qubits": 0}
         seq = 0
-        pieces: dict[tuple, list] = {}
+        clusters: list = []
         for term in prof.crosstalk.zz:
             a, b = term.qubits
             if a not in fl or b not in fl or term.zz_khz == 0.0:
@@ -592,7 +710,8 @@ class _ZZPlan:
             w = 2 * np.pi * term.zz_khz * 1e-6  # rad/ns
             on = [op for op in drive if a in op.qubits or b in op.qubits]
             own = [op for op in two_q if set(op.qubits) == {a, b}]
-            cuts = {op.start_ns for op in top if op.kind in ("reset", "if_else") and (a in op.qubits or b in op.qubits)}
+            cuts = {op.start_ns for op in top if op.kind in ("reset", "if_else", "measure")
+                    and (a in op.qubits or b in op.qubits)}
             bnd = {live0, live1} | cuts
             for op in on + own:
                 bnd |= {op.start_ns, op.end_ns}
@@ -608,8 +727,6 @@ class _ZZPlan:
                     segs.append([u, v, run])
             for u, v, run in segs:
                 if run:
-                    key = (round(u, 6), round(v, 6), tuple(id(o) for o in run))
-                    pieces.setdefault(key, [u, v, run, []])[3].append((a, b, w))
                     continue
                 m = max(1, int(np.ceil(abs(w) * (v - u) / ZZ_IDLE_CHUNK_RAD)))
                 dt = (v - u) / m
@@ -618,52 +735,83 @@ class _ZZPlan:
                     self.items.append(_Soft(u + (j + 0.5) * dt, seq, (a, b), sup, f"zz({a},{b})", (a, b), True))
                     seq += 1
                 self.stats["phases"] += m
-        # corrections that share a running gate but not one channel miss their cross terms
-        # (second order in zeta*T); cutting their windows into sub-windows interleaves them
-        # and divides that error by the number of sub-windows
+            for cl in _anchor_clusters(segs, (a, b), cuts, max_qubits):
+                self._check_cluster(cl, top, clusters, (a, b, w))
+        self._corrections(builder, clusters, top, max_qubits, seq)
+
+    # ---------------------------------------------------------------- driven windows
+    def _check_cluster(self, cl, top, out, pair) -> None:
+        """Keep a merged cluster if every gate overlapping it stays on its qubits, else its segments."""
+        u, v, anchors, ops, segs = cl
+        if len(segs) > 1 and _window_ops(top, u, v, {q for o in ops for q in o.qubits} | set(pair[:2])) is None:
+            for su, sv, run in segs:
+                out.append((su, sv, frozenset(run), set(run), [pair]))
+            return
+        out.append((u, v, anchors, set(ops), [pair]))
+
+    def _corrections(self, builder, clusters, top, max_qubits, seq) -> None:
+        # pairs with the same window and anchor gates share one joint correction
+        groups: dict[tuple, list] = {}
+        for u, v, anchors, ops, prs in clusters:
+            key = (round(u, 6), round(v, 6), frozenset(id(o) for o in anchors))
+            g = groups.setdefault(key, [u, v, anchors, set(), []])
+            g[3] |= ops
+            g[4] += prs
+        # corrections that share a gate but not one channel miss their cross terms (second
+        # order in zeta*T); cutting their windows into sub-windows interleaves them and divides
+        # that error by the number of sub-windows
         users: dict[int, int] = {}
-        for u, v, run, prs in pieces.values():
-            for op in run:
+        for u, v, anchors, ops, prs in groups.values():
+            for op in anchors:
                 users[id(op)] = users.get(id(op), 0) + 1
-        expanded = []
-        for u, v, run, prs in pieces.values():
-            driven = {q for op in run for q in op.qubits}
-            whole = len(driven | {q for a, b, _ in prs for q in (a, b)}) <= max_qubits
-            shared = any(users[id(op)] > 1 for op in run) or not whole
+        last_key: dict[int, float] = {}
+
+        def part_qubits(ops, anchors, part):
+            pq = {x for pr in part for x in pr[:2]}
+            return {q for o in ops if o in anchors or set(o.qubits) & pq for q in o.qubits} | pq
+
+        for u, v, anchors, ops, prs in groups.values():
+            joint = max(abs(w) for *_, w in prs) * (v - u) > ZZ_JOINT_MIN_RAD
+            parts = _pack(prs, {q for o in anchors for q in o.qubits}, max_qubits if joint else 0)
+            if any(_window_ops(top, u, v, part_qubits(ops, anchors, pt)) is None for pt in parts):
+                parts = [[pr] for pr in prs]  # e.g. another spectator is measured inside the window
+            shared = len(parts) > 1 or any(users[id(op)] > 1 for op in anchors)
             m = 1
             if shared:
                 m = max(1, int(np.ceil(max(abs(w) for *_, w in prs) * (v - u) / ZZ_DRIVEN_CHUNK_RAD)))
             dt = (v - u) / m
-            expanded += [(u + j * dt, u + (j + 1) * dt, run, prs) for j in range(m)]
-        self.stats["driven_windows"] = len(expanded)
-        for u, v, run, prs in expanded:
-            driven = {q for op in run for q in op.qubits}
-            base = set(driven)
-            groups: list[list] = []
-            for pr in prs:
-                for g in groups:
-                    if len(base | {q for x in g + [pr] for q in x[:2]}) <= max_qubits:
-                        g.append(pr)
-                        break
-                else:
-                    groups.append([pr])
-            for g in groups:
-                qs, c = builder.zz_correction(run, u, v, g)
-                idle = tuple(q for q in qs if q not in driven)
-                label = "zz[" + ",".join(f"({a},{b})" for a, b, _ in g) + "]"
-                self.items.append(_Soft(0.5 * (u + v), seq, qs, ch.unitary_superop(c), label, idle))
-                seq += 1
-                self.stats["corrections"] += 1
-                self.stats["max_correction_qubits"] = max(self.stats["max_correction_qubits"], len(qs))
-                for op in run:
-                    self.split[id(op)] = 0.0
-        # a corrected gate: decoherence map at its start, corrections, depolarizing top-up at its end
-        for op in drive:
-            if id(op) in self.split:
+            for part in parts:
+                window = _window_ops(top, u, v, part_qubits(ops, anchors, part))
+                if window is None:  # cannot happen for a cluster that passed _check_cluster
+                    raise RuntimeError("static-ZZ plan: a gate leaves the correction's qubits")
+                for j in range(m):
+                    su, sv = u + j * dt, u + (j + 1) * dt
+                    sub = [o for o in window if o.start_ns < sv - _EPS_NS and o.end_ns > su + _EPS_NS
+                           or (o.duration_ns <= _EPS_NS and su - _EPS_NS <= o.start_ns < sv - _EPS_NS)]
+                    cq, c = _reduce_support(*builder.zz_correction(sub, su, sv, part))
+                    if not cq:
+                        continue
+                    s_max = max([o.start_ns for o in sub if o.start_ns < sv - _EPS_NS] + [su])
+                    key = max(0.5 * (su + sv), 0.5 * (s_max + sv))
+                    busy = {q for o in sub if o.duration_ns > _EPS_NS for q in o.qubits}
+                    idle = tuple(q for q in cq if q not in busy)
+                    label = "zz[" + ",".join(f"({a},{b})" for a, b, _ in part) + "]"
+                    diagonal = bool(np.abs(c - np.diag(np.diag(c))).max() < 1e-14)
+                    self.items.append(_Soft(key, seq, cq, ch.unitary_superop(c), label, idle, diagonal))
+                    seq += 1
+                    self.stats["corrections"] += 1
+                    self.stats["max_correction_qubits"] = max(self.stats["max_correction_qubits"], len(cq))
+                    for o in sub:
+                        if o.duration_ns > _EPS_NS and o.name not in _DIAGONAL_GATES:
+                            last_key[id(o)] = max(last_key.get(id(o), 0.0), key)
+        self.stats["driven_windows"] = self.stats["corrections"]
+        # a corrected gate: decoherence map at its start, corrections, depolarizing top-up after them
+        for op in top:
+            if id(op) in last_key:
                 _, p = builder._gate_parts(op)
                 self.split[id(op)] = p
                 if p > 0.0:
-                    self.items.append(_Soft(op.end_ns, seq, op.qubits, ch.depolarizing_superop(p, len(op.qubits)),
-                                            f"{op.name} gate error"))
+                    self.items.append(_Soft(max(op.end_ns, last_key[id(op)]), seq, op.qubits,
+                                            ch.depolarizing_superop(p, len(op.qubits)), f"{op.name} gate error"))
                     seq += 1
         self.items.sort(key=lambda it: (it.key_ns, it.seq))

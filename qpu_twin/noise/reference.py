@@ -1,8 +1,10 @@
 """Whole-circuit physics reference: one master equation for the entire schedule.
 
 :func:`whole_circuit_reference` integrates the Lindblad equation of all active
-qubits (<= 6) over the whole :class:`~qpu_twin.compile.schedule.Schedule`,
-without splitting anything into per-op maps. It is the yardstick for the
+qubits (at most ``MAX_REFERENCE_QUBITS`` = 8: 5 qubits take about a second, 8 a
+few minutes and < 0.5 GB) over the whole
+:class:`~qpu_twin.compile.schedule.Schedule`, without splitting anything into
+per-op maps. It is the yardstick for the
 ``lindblad`` level of :class:`~qpu_twin.noise.builder.NoiseBuilder`, written
 independently of it (it reads only the profile and the schedule).
 
