@@ -118,7 +118,7 @@ def part_reference() -> None:
     print()
     print(tabulate(rows, headers=["device", "circuit", "qubits", "T (us)", "TV first-order", "TV dressed",
                                   "dressed: coherent only", "dressed: decoherence only", "channels old / new",
-                                  "build+run s old / new", "reference s"]))
+                                  "build+run s old / new", "reference s"], disable_numparse=True))
 
 
 def part_hanoi(n_jobs: int, n_circuits: int | None) -> None:
@@ -151,7 +151,7 @@ def part_hanoi(n_jobs: int, n_circuits: int | None) -> None:
         print(rows[-1], flush=True)
     print()
     print(tabulate(rows, headers=["job", "circuits", "Hellinger first-order", "Hellinger dressed", "mean change",
-                                  "TV(old, new) mean / max", "s per circuit old / new"]))
+                                  "TV(old, new) mean / max", "s per circuit old / new"], disable_numparse=True))
 
 
 def main() -> None:

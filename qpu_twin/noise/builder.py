@@ -644,12 +644,12 @@ def _reduce_support(qubits: tuple, c: np.ndarray, atol: float = 1e-14) -> tuple[
     return tuple(qubits), c
 
 
-def _pack(pairs, base: set, cap: int) -> list[list]:
-    """Greedy groups of pairs whose qubits with ``base`` stay within ``cap`` (0: one pair each)."""
+def _pack(pairs, size, cap: int) -> list[list]:
+    """Greedy groups of pairs with ``size(group)`` (qubits) at most ``cap`` (0: one pair each)."""
     groups: list[list] = []
     for pr in pairs:
         for g in groups:
-            if cap and len(base | {q for x in g + [pr] for q in x[:2]}) <= cap:
+            if cap and size(g + [pr]) <= cap:
                 g.append(pr)
                 break
         else:
@@ -754,8 +754,9 @@ class _ZZPlan:
         groups: dict[tuple, list] = {}
         for u, v, anchors, ops, prs in clusters:
             key = (round(u, 6), round(v, 6), frozenset(id(o) for o in anchors))
-            g = groups.setdefault(key, [u, v, anchors, set(), []])
-            g[3] |= ops
+            g = groups.setdefault(key, [u, v, anchors, {}, []])
+            for pr in prs:
+                g[3][pr] = set(ops)  # each pair keeps the gates of its own window
             g[4] += prs
         # corrections that share a gate but not one channel miss their cross terms (second
         # order in zeta*T); cutting their windows into sub-windows interleaves them and divides
@@ -767,12 +768,12 @@ class _ZZPlan:
         last_key: dict[int, float] = {}
 
         def part_qubits(ops, anchors, part):
-            pq = {x for pr in part for x in pr[:2]}
-            return {q for o in ops if o in anchors or set(o.qubits) & pq for q in o.qubits} | pq
+            return ({q for o in anchors for q in o.qubits} | {q for pr in part for o in ops[pr] for q in o.qubits}
+                    | {x for pr in part for x in pr[:2]})
 
         for u, v, anchors, ops, prs in groups.values():
             joint = max(abs(w) for *_, w in prs) * (v - u) > ZZ_JOINT_MIN_RAD
-            parts = _pack(prs, {q for o in anchors for q in o.qubits}, max_qubits if joint else 0)
+            parts = _pack(prs, lambda pt: len(part_qubits(ops, anchors, pt)), max_qubits if joint else 0)
             if any(_window_ops(top, u, v, part_qubits(ops, anchors, pt)) is None for pt in parts):
                 parts = [[pr] for pr in prs]  # e.g. another spectator is measured inside the window
             shared = len(parts) > 1 or any(users[id(op)] > 1 for op in anchors)
@@ -784,6 +785,8 @@ class _ZZPlan:
                 window = _window_ops(top, u, v, part_qubits(ops, anchors, part))
                 if window is None:  # cannot happen for a cluster that passed _check_cluster
                     raise RuntimeError("static-ZZ plan: a gate leaves the correction's qubits")
+                if len(part_qubits(ops, anchors, part)) > max_qubits:  # pragma: no cover - by construction
+                    raise RuntimeError("static-ZZ plan: a correction exceeds ZZ_MAX_CORRECTION_QUBITS")
                 for j in range(m):
                     su, sv = u + j * dt, u + (j + 1) * dt
                     sub = [o for o in window if o.start_ns < sv - _EPS_NS and o.end_ns > su + _EPS_NS
