@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qpu_twin import Twin, load_profile, to_aer_noise_model  # noqa: E402
-from qpu_twin.circuits import ghz  # noqa: E402
+from qpu_twin.circuit_library import ghz  # noqa: E402
 
 
 def ghz_fidelity(rho: np.ndarray) -> float:
@@ -163,7 +163,7 @@ def part_c() -> list[dict]:
     from qiskit_aer import AerSimulator
 
     from qpu_twin import DeviceProfile
-    from qpu_twin.datasets import ibm_repetition_code_jobs
+    from qpu_twin.data import ibm_repetition_code_jobs
     from qpu_twin.interop.aer import aer_noise_model_from_ibm_properties
 
     job = ibm_repetition_code_jobs()[0]

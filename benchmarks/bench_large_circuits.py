@@ -33,7 +33,7 @@ from tabulate import tabulate
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qpu_twin import Twin  # noqa: E402
-from qpu_twin.circuits import ghz_on_device, hardware_efficient  # noqa: E402
+from qpu_twin.circuit_library import ghz_on_device, hardware_efficient  # noqa: E402
 
 DEVICE = "ibm_sherbrooke"
 
@@ -51,7 +51,7 @@ def _run(twin, compiled, n_ghz=None):
         "trace": st.get("trace"),
     }
     if n_ghz:
-        state = st["state"]
+        state = res.state
         row["P(0..0)+P(1..1) exact"] = state.probability("0" * n_ghz) + state.probability("1" * n_ghz)
         row["GHZ fraction of 1000 shots"] = (res.counts.get("0" * n_ghz, 0) + res.counts.get("1" * n_ghz, 0)) / 1000
     return row

@@ -36,7 +36,7 @@ from tabulate import tabulate
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qpu_twin import DeviceProfile, Twin  # noqa: E402
-from qpu_twin.datasets import ibm_repetition_code_jobs  # noqa: E402
+from qpu_twin.data import ibm_repetition_code_jobs  # noqa: E402
 from qpu_twin.interop.aer import aer_noise_model_from_ibm_properties  # noqa: E402
 from qpu_twin.metrics import hellinger, tvd  # noqa: E402
 

@@ -37,7 +37,7 @@ from tabulate import tabulate
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qpu_twin import Twin  # noqa: E402
-from qpu_twin.circuits import ghz  # noqa: E402
+from qpu_twin.circuit_library import ghz  # noqa: E402
 from qpu_twin.compile.target import build_target  # noqa: E402
 from qpu_twin.engines import get_engine  # noqa: E402
 from qpu_twin.metrics import hellinger  # noqa: E402

@@ -29,3 +29,26 @@ def profiles_dirs() -> list[Path]:
 def calibration_data_dir() -> Path:
     """The shipped ``calibration_data/`` folder (hardware data and calibration history)."""
     return _shipped("calibration_data")
+
+
+def examples_dir() -> Path:
+    """The shipped ``examples/`` folder (OpenQASM circuits used by the README)."""
+    return _shipped("examples")
+
+
+_SHIPPED_TOP = {"examples": examples_dir, "calibration_data": calibration_data_dir,
+                "device_profiles": lambda: _shipped("device_profiles")}
+
+
+def resolve_shipped(path) -> Path:
+    """``path`` itself if it exists; else, for a relative path under ``examples/``, ``calibration_data/``
+    or ``device_profiles/``, the copy shipped with qpu_twin (so README commands work from any folder)."""
+    p = Path(path)
+    if p.exists() or p.is_absolute() or not p.parts:
+        return p
+    top = p.parts[0]
+    if top in _SHIPPED_TOP:
+        candidate = _SHIPPED_TOP[top]().joinpath(*p.parts[1:])
+        if candidate.exists():
+            return candidate
+    return p

@@ -17,39 +17,57 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .compile.circuits import compile_circuit, load_circuit
 from .compile.schedule import Schedule, schedule_circuit
-from .engines import get_engine
-from .errors import EngineError, QpuTwinError
+from .engines import engine_names, get_engine
+from .engines.base import EngineOutput
+from .engines.sampling import sample_output
+from .errors import (ArgumentError, EngineError, check_bool, check_choice, check_int, check_kwargs, check_qubits,
+                     check_real, short_repr)
 from .noise import channels as ch
 from .noise.builder import NoiseBuilder
+from .noise.leakage import leaky_qubits
+from .noise.quasi_static import averaging_plan, phase_spans_ns, sensitive_qubits
 from .noise.options import NoiseOptions
 from .noise.program import NoisyProgram
-from .profiles.io import load_profile
+from .profiles.history import profile_as_of
 from .profiles.model import DeviceProfile
+from .profiles.store import load_profile
+from .seeding import derived_int_seed, seed_sequence
 
 #: ``engine="auto"`` uses the exact density-matrix engine up to this many active qubits.
 AUTO_DM_MAX_QUBITS = 12
+#: Largest number of shots accepted in one run (numpy's multinomial needs int64 counts).
+MAX_SHOTS = 10**15
 
 
 @dataclass(frozen=True)
 class Result:
-    """Outcome of one circuit on the twin.
+    """Outcome of one circuit on the twin (a frozen record).
 
     Attributes
     ----------
     probabilities : dict[str, float]
         Exact distribution over the classical bits (Qiskit order: clbit 0 is
         the rightmost character). Tiny negative round-off (> -1e-12) is kept
-        as computed.
+        as computed. Empty when the engine cannot enumerate it (too many
+        classical bits for the tensor-network engine): use ``counts`` and ``state``.
     counts : dict[str, int] or None
-        ``shots`` samples from ``probabilities`` (seeded), if shots were asked for.
+        ``shots`` samples of the distribution (seeded), if shots were asked for.
+    shots : int or None
     engine : str
+        The engine that ran (``"auto"`` resolved).
     metadata : dict
         Profile name/timestamp/fingerprint, noise options, seeds,
         ``compiled_circuit`` (the physical circuit simulated), active qubits,
-        timings, engine statistics: enough to reproduce the numbers.
+        timings, ``engine_stats``: enough to reproduce the numbers. Treat as read-only.
+    state : object or None
+        The engine's final state when it has one to offer: an ``MPDOState``
+        (``probability(bitstring)``, ``expectation(pauli)``) for the MPDO engines.
+    truncation_error : float
+        The engine's approximation error (0 for exact engines; accumulated
+        discarded weight of a truncated MPDO; ``nan`` if the engine cannot tell).
     """
 
     probabilities: dict[str, float]
@@ -57,10 +75,30 @@ class Result:
     shots: int | None
     engine: str
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    state: Any = field(default=None, repr=False)
+    truncation_error: float = 0.0
+    #: largest standard error of a probability from Monte Carlo averaging (quasi-static noise over
+    #: too many qubits for exact quadrature); 0 when the averages are exact
+    averaging_error: float = 0.0
+
+    def error_estimate(self) -> float:
+        """The total stated error of the probabilities beyond shot noise of ``counts``.
+
+        For exact engines 0; for truncated tensor networks the accumulated
+        truncation error (relative squared Frobenius error of the density
+        operator, summed over splits); ``nan`` when the engine cannot tell;
+        plus the Monte Carlo standard error of a quasi-static average, if any.
+        """
+        return float(self.truncation_error) + float(self.averaging_error)
+
+    def _clbits(self, clbits) -> tuple[int, ...]:
+        width = len(next(iter(self.probabilities))) if self.probabilities else None
+        return check_qubits("clbits", clbits, num_qubits=width, what="clbit")
 
     def marginal(self, clbits: Sequence[int]) -> dict[str, float]:
         """Distribution of the listed classical bits; ``clbits[0]`` is the rightmost character
         (as in Qiskit's ``marginal_distribution``)."""
+        clbits = self._clbits(clbits)
         out: dict[str, float] = {}
         for key, p in self.probabilities.items():
             k = "".join(key[len(key) - 1 - c] for c in reversed(clbits))
@@ -69,6 +107,7 @@ class Result:
 
     def expectation_z(self, clbits: Sequence[int]) -> float:
         """<Z...Z> over the listed classical bits: sum of p * (-1)^(parity)."""
+        clbits = self._clbits(clbits)
         total = 0.0
         for key, p in self.probabilities.items():
             parity = sum(key[len(key) - 1 - c] == "1" for c in clbits) % 2
@@ -79,12 +118,8 @@ class Result:
         return max(self.probabilities, key=self.probabilities.get)
 
 
-def _seed_sequence(seed) -> np.random.SeedSequence:
-    if isinstance(seed, np.random.Generator):
-        return np.random.SeedSequence(int(seed.integers(2**63)))
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    return np.random.SeedSequence(seed)
+#: ``Twin.run(transpile=...)`` values.
+TRANSPILE_MODES = (True, False, "physical")
 
 
 class Twin:
@@ -101,12 +136,12 @@ class Twin:
         ``"auto"`` (density matrix up to 12 active qubits), ``"density_matrix"``, ...
     scheduling : {"alap", "asap"}
     optimization_level : int, optional
-        Passed to Qiskit's transpiler.
+        Passed to Qiskit's transpiler (0-3).
     max_memory_bytes : int, optional
         Memory limit of the density-matrix engine (default 75 % of RAM).
     engine_options : dict, optional
-        Options of the tensor-network engine (``max_bond``, ``cutoff``,
-        ``max_enumerate``, ``warn_threshold``, ``progress``).
+        Options of the tensor-network engines (``max_bond``, ``cutoff``,
+        ``max_enumerate``, ``warn_threshold``, ``progress``); unknown names are refused.
     """
 
     def __init__(
@@ -121,20 +156,61 @@ class Twin:
         engine_options: dict | None = None,
     ):
         self.profile = load_profile(profile)
-        self.engine_options = dict(engine_options or {})
         self.noise = NoiseOptions.coerce(noise)
-        self.engine = engine
-        self.scheduling = scheduling
-        self.optimization_level = optimization_level
-        self.max_memory_bytes = max_memory_bytes
+        self.engine = check_choice("engine", engine, ["auto", *engine_names()])
+        self.scheduling = check_choice("scheduling", scheduling, ["alap", "asap"])
+        self.optimization_level = check_int("optimization_level", optimization_level, minimum=0, maximum=3,
+                                            allow_none=True)
+        self.max_memory_bytes = check_int("max_memory_bytes", max_memory_bytes, minimum=1, allow_none=True)
+        if engine_options is not None and not isinstance(engine_options, dict):
+            raise ArgumentError(f"engine_options={short_repr(engine_options)}: must be a dict of option names")
+        self.engine_options = dict(engine_options or {})
+        self._check_engine_options(self.engine, self.engine_options)
         self._builders: dict[tuple, NoiseBuilder] = {}
+
+    @staticmethod
+    def _check_engine_options(engine: str, options: dict) -> None:
+        if not options:
+            return
+        if engine == "auto":
+            from .engines.tensor_network import MPDO_OPTIONS
+
+            known = set(MPDO_OPTIONS)
+        else:
+            from .engines.base import _ENGINES
+
+            known = set(getattr(_ENGINES[engine], "option_names", ()))
+        bad = sorted(set(options) - known, key=str)
+        if bad:
+            import difflib
+
+            hints = [f"{b!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(str(b), known, n=1))
+                     else repr(b) for b in bad]
+            raise ArgumentError(f"engine_options: unknown option(s) {', '.join(hints)} for engine={engine!r} "
+                                f"(known: {', '.join(sorted(known)) or 'none'})")
+        # the values too, now rather than at the first run (EngineError naming the option)
+        if engine == "auto":
+            if "tensor_network" in engine_names():
+                get_engine("tensor_network", **options)
+        else:
+            get_engine(engine, **options)
 
     @classmethod
     def as_of(cls, device: str, date, **kwargs) -> "Twin":
         """A twin of ``device`` as calibrated on ``date`` (latest dated profile not after it)."""
-        from .calibration.update import profile_as_of
-
+        check_kwargs("Twin.as_of", kwargs, [k for k in _init_params() if k != "profile"])
         return cls(profile_as_of(device, date), **kwargs)
+
+    def with_profile(self, profile: DeviceProfile) -> "Twin":
+        """The same twin (noise, engine, scheduling, options) on a changed ``profile``.
+
+        Noise maps the change cannot affect are reused (:meth:`NoiseBuilder.derive`).
+        """
+        new = Twin(profile, noise=self.noise, engine=self.engine, scheduling=self.scheduling,
+                   optimization_level=self.optimization_level, max_memory_bytes=self.max_memory_bytes,
+                   engine_options=self.engine_options)
+        new._builders = {k: b.derive(new.profile) for k, b in self._builders.items()}
+        return new
 
     def __repr__(self) -> str:
         return f"Twin({self.profile.name!r}, noise={self.noise.level!r}, engine={self.engine!r})"
@@ -148,17 +224,20 @@ class Twin:
             self._builders[key] = NoiseBuilder(self.profile, opts)
         return self._builders[key]
 
-    def compile(self, circuit, *, transpile: bool = True, seed: int | None = None):
+    def compile(self, circuit, *, transpile: bool | str = True, seed=None):
         """The physical, native ``QuantumCircuit`` that would be simulated."""
-        return compile_circuit(circuit, self.profile, transpile=transpile, seed=seed,
+        transpile = _check_transpile(transpile)
+        ss = seed_sequence(seed)
+        return compile_circuit(circuit, self.profile, transpile=transpile, seed=derived_int_seed(ss),
                                optimization_level=self.optimization_level)
 
-    def schedule(self, circuit, *, transpile: bool = True, seed: int | None = None) -> Schedule:
+    def schedule(self, circuit, *, transpile: bool | str = True, seed=None) -> Schedule:
         """The timed schedule (ops, idle windows, active qubits) of ``circuit``."""
         return schedule_circuit(self.compile(circuit, transpile=transpile, seed=seed), self.profile,
                                 method=self.scheduling)
 
-    def program(self, circuit, *, transpile: bool = True, seed: int | None = None, noise=None) -> NoisyProgram:
+    def program(self, circuit, *, transpile: bool | str = True, seed=None, noise=None) -> NoisyProgram:
+        """The :class:`~qpu_twin.noise.program.NoisyProgram` an engine would run for ``circuit``."""
         return self.builder(noise).program(self.schedule(circuit, transpile=transpile, seed=seed))
 
     def noise_map(self, op: str, qubits, *, params=(), duration_ns: float | None = None, form: str = "superop",
@@ -170,21 +249,30 @@ class Twin:
         op : str
             A native gate name, ``"idle"`` / ``"delay"`` (needs ``duration_ns``),
             ``"reset"``, or ``"zz"`` (a coupled pair, needs ``duration_ns``).
+        duration_ns : float, optional
+            Finite and >= 0 (ns).
         form : {"superop", "kraus", "choi", "matrix"}
             Qiskit ``SuperOp`` / ``Kraus`` / ``Choi`` objects, or the raw
             row-major superoperator (the engine's convention).
         """
+        check_choice("form", form, ("superop", "kraus", "choi", "matrix"))
+        check_choice("op", op, [*self.profile.native_gates, "idle", "delay", "reset", "zz"])
+        duration_ns = check_real("duration_ns", duration_ns, minimum=0.0, allow_none=True)
         b = self.builder(noise)
-        qubits = tuple(qubits)
+        qubits = check_qubits("qubits", qubits, num_qubits=self.profile.num_qubits, allow_int=True,
+                              allow_empty=False, device=self.profile.name)
+        params = _check_params(op, params)
+        if op in ("idle", "delay", "reset") and len(qubits) != 1:
+            raise ArgumentError(f"noise_map({op!r}): qubits={qubits} must be one qubit")
         if op in ("idle", "delay"):
             if duration_ns is None:
-                raise QpuTwinError(f"noise_map({op!r}) needs duration_ns")
+                raise ArgumentError(f"noise_map({op!r}) needs duration_ns")
             s = b.idle_map(qubits[0], duration_ns)
         elif op == "reset":
             s = b.reset_map(qubits[0])
         elif op == "zz":
             if duration_ns is None or len(qubits) != 2:
-                raise QpuTwinError("noise_map('zz') needs a pair of qubits and duration_ns")
+                raise ArgumentError("noise_map('zz') needs a pair of qubits and duration_ns")
             s = b.zz_map(qubits[0], qubits[1], duration_ns)
         else:
             s = b.gate_map(op, qubits, params=params, duration_ns=duration_ns)
@@ -197,11 +285,9 @@ class Twin:
             return sup
         if form == "kraus":
             return Kraus(sup)
-        if form == "choi":
-            return Choi(sup)
-        raise QpuTwinError(f"form={form!r}: use 'superop', 'kraus', 'choi' or 'matrix'")
+        return Choi(sup)
 
-    def density_matrix(self, circuit, *, transpile: bool = True, seed=None, noise=None):
+    def density_matrix(self, circuit, *, transpile: bool | str = True, seed=None, noise=None):
         """The exact noisy state of the active qubits before the terminal measurements.
 
         Returns ``(state, active_qubits)``: a Qiskit ``DensityMatrix`` whose qubit
@@ -210,14 +296,11 @@ class Twin:
         """
         from qiskit.quantum_info import DensityMatrix
 
-        ss = _seed_sequence(seed)
-        transpile_seed = int(ss.generate_state(1)[0] % (2**31))
-        sched = schedule_circuit(self.compile(circuit, transpile=transpile, seed=transpile_seed), self.profile,
-                                 method=self.scheduling)
+        sched = self.schedule(circuit, transpile=transpile, seed=seed)
         eng = get_engine("density_matrix", max_memory_bytes=self.max_memory_bytes, save_state=True)
         eng.check_size(sched.num_active, mid_circuit_measurements=_has_mid_circuit_measurement(sched))
         out = eng.run(self.builder(noise).program(sched))
-        return DensityMatrix(out.metadata["final_state"]), list(sched.active_qubits)
+        return DensityMatrix(out.state), list(sched.active_qubits)
 
     def _make_engine(self, name: str):
         if name == "density_matrix":
@@ -227,20 +310,21 @@ class Twin:
     def _engine_for(self, n_active: int, engine: str | None) -> str:
         name = engine or self.engine
         if name == "auto":
-            from .engines import engine_names
-
             if n_active <= AUTO_DM_MAX_QUBITS or "tensor_network" not in engine_names():
                 return "density_matrix"
             return "tensor_network"
+        if name not in engine_names():
+            get_engine(name)  # EngineError naming the registered engines
         return name
 
     # ------------------------------------------------------------------ run
     def run(
         self,
         circuits,
+        *,
         shots: int | None = None,
         seed=None,
-        transpile: bool = True,
+        transpile: bool | str = True,
         engine: str | None = None,
         noise=None,
         progress: bool | None = None,
@@ -251,20 +335,32 @@ class Twin:
         ----------
         circuits : QuantumCircuit, OpenQASM path/text, or a list of them
         shots : int, optional
-            If given, ``res.counts`` holds that many samples of the exact distribution.
-        seed : int, numpy Generator or None
+            If given (1 to 10**15), ``res.counts`` holds that many samples of the distribution.
+        seed : int >= 0, numpy SeedSequence/Generator or None
             Seeds the transpiler and the sampling (recorded in ``res.metadata``).
-        transpile : bool
-            ``False``: the circuit is already native and physical (qubit i is device qubit i).
+            A list of circuits gets one spawned child seed per circuit.
+        transpile : True, False or "physical"
+            ``True``: Qiskit's transpiler lays the circuit out on the device
+            (error-aware layout, routing, native gates). ``False``: the circuit
+            is already native and physical (qubit i is device qubit i).
+            ``"physical"``: keep the qubits the circuit names (its ``layout``,
+            else qubit i = device qubit i); a native circuit runs as given,
+            others are translated to native gates on those qubits.
         engine, noise : optional per-call overrides.
         progress : bool, optional
             Show a tqdm bar over the circuits (default: for lists of 3+ circuits on a terminal).
         """
         single = not isinstance(circuits, (list, tuple))
         items = [circuits] if single else list(circuits)
-        if shots is not None and (not isinstance(shots, (int, np.integer)) or shots < 1):
-            raise QpuTwinError(f"shots={shots!r} must be a positive integer or None")
-        ss = _seed_sequence(seed)
+        for i, circ in enumerate(items):
+            _check_circuit_type("circuits" if single else f"circuits[{i}]", circ)
+        shots = check_int("shots", shots, minimum=1, maximum=MAX_SHOTS, allow_none=True)
+        transpile = _check_transpile(transpile)
+        check_choice("engine", engine, ["auto", *engine_names()], allow_none=True)
+        if noise is not None:
+            NoiseOptions.coerce(noise)  # validate before any work
+        check_bool("progress", progress, allow_none=True)
+        ss = seed_sequence(seed)
         children = ss.spawn(len(items))
         if progress is None:
             progress = len(items) >= 3 and sys.stderr.isatty()
@@ -279,7 +375,7 @@ class Twin:
         timings = {}
         t0 = time.perf_counter()
         qc = load_circuit(circuit)
-        transpile_seed = int(ss.generate_state(1)[0] % (2**31))
+        transpile_seed = derived_int_seed(ss)
         compiled = compile_circuit(qc, self.profile, transpile=transpile, seed=transpile_seed,
                                    optimization_level=self.optimization_level)
         timings["compile_s"] = time.perf_counter() - t0
@@ -288,26 +384,30 @@ class Twin:
         ename = self._engine_for(sched.num_active, engine)
         eng = self._make_engine(ename)
         mid = _has_mid_circuit_measurement(sched)
-        eng.check_size(sched.num_active, mid_circuit_measurements=mid)  # before building any map
         builder = self.builder(noise)
+        n_flags = len(leaky_qubits(self.profile, sched, builder.options))  # a leakage flag per qubit that can leak
+        eng.check_size(sched.num_active + n_flags, mid_circuit_measurements=mid)  # before building any map
         program = builder.program(sched)
         timings["noise_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        out = eng.run(program)
+        out: EngineOutput = eng.run(program)
+        sigmas = sensitive_qubits(self.profile, sched, builder.options)
+        averaging = None
+        if sigmas:
+            out, averaging = self._quasi_static_average(out, sched, builder, eng, sigmas, ss)
         timings["engine_s"] = time.perf_counter() - t2
-        probs = out.probabilities
         counts = None
         sample_seed = None
+        clipped = 0
         if shots is not None:
             sample_ss = ss.spawn(1)[0]
             sample_seed = sample_ss.entropy
-            rng = np.random.default_rng(sample_ss)
-            if out.sampler is None:
-                counts = _sample(probs, int(shots), rng)
-            else:  # the engine samples itself (e.g. truncated MPDO: clips and counts negative weights)
-                counts, clipped = out.sampler(int(shots), rng)
-                out.metadata["sampling_clipped_negative_weights"] = clipped
+            counts, clipped = sample_output(out, shots, np.random.default_rng(sample_ss))
         timings["total_s"] = time.perf_counter() - t0
+        stats = dict(out.metadata)
+        if out.sampler is not None and shots is not None:
+            # the engine sampled itself (e.g. truncated MPDO: clips and counts negative weights)
+            stats["sampling_clipped_negative_weights"] = clipped
         meta = {
             "profile": self.profile.name,
             "profile_timestamp": self.profile.timestamp.isoformat(),
@@ -325,12 +425,105 @@ class Twin:
             "duration_ns": sched.duration_ns,
             "num_channels": program.num_channels,
             "program": program.metadata,
-            "engine_stats": out.metadata,
+            "engine_stats": stats,
             "noise_cache": builder.cache_info(),
             "timings": timings,
             "qpu_twin_version": __version__,
         }
-        return Result(probs, counts, shots, ename, meta)
+        if averaging is not None:
+            meta["quasi_static"] = averaging
+        return Result(dict(out.probabilities), counts, shots, ename, meta, out.state, out.truncation_error,
+                      averaging["stderr"] if averaging else 0.0)
+
+    #: most programs a quasi-static average runs exactly before it switches to Monte Carlo
+    QUASI_STATIC_MAX_RUNS = 256
+
+    def _quasi_static_average(self, nominal: EngineOutput, sched, builder, eng, sigmas, ss):
+        """Average the outcome distribution over the quasi-static detunings (:mod:`qpu_twin.noise.quasi_static`)."""
+        if nominal.sampler is not None and not nominal.probabilities:
+            raise EngineError("quasi-static noise is averaged over exact distributions: the engine could not "
+                              "enumerate this one (too many classical bits); use noise={'quasi_static': False}")
+        rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (2,)))
+        points, weights, method, detail = averaging_plan(sigmas, phase_spans_ns(sched),
+                                                         max_runs=self.QUASI_STATIC_MAX_RUNS, rng=rng)
+        keys: dict[str, int] = {}
+        rows = []
+        for point in points:
+            probs = eng.run(builder.program(sched, detuning=point)).probabilities
+            for k in probs:
+                keys.setdefault(k, len(keys))
+            rows.append(probs)
+        mat = np.zeros((len(rows), len(keys)))
+        for i, probs in enumerate(rows):
+            for k, v in probs.items():
+                mat[i, keys[k]] = v
+        mean = weights @ mat
+        stderr = 0.0
+        if method == "monte_carlo":
+            stderr = float(np.max(mat.std(axis=0, ddof=1)) / np.sqrt(len(rows))) if len(rows) > 1 else float("nan")
+        probs = {k: float(mean[i]) for k, i in sorted(keys.items())}
+        info = {"method": method, "runs": len(points), "sigma_hz": {int(q): s for q, s in sigmas.items()},
+                "stderr": stderr, **detail}
+        return EngineOutput(probs, dict(nominal.metadata), None, None, nominal.truncation_error), info
+
+    # ------------------------------------------------------------------ layer noise
+    def layer_noise(self, circuit, *, model: str = "sparse", transpile: bool = True, seed=None, noise=None):
+        """Pauli-Lindblad model of each twirled two-qubit-gate layer of ``circuit``.
+
+        A local stand-in for runtime's ``NoiseLearner``: per unique layer a
+        ``qiskit.quantum_info.PauliLindbladMap`` of the Pauli-twirled exact layer
+        channel, with its approximation error (see :mod:`qpu_twin.noise.pauli_lindblad`).
+        Exporters: :mod:`qpu_twin.interop.layer_noise`.
+        """
+        from .noise.pauli_lindblad import compute_layer_noise
+
+        compiled = self.compile(circuit, transpile=transpile, seed=seed)
+        return compute_layer_noise(self.builder(noise), compiled, model=model)
+
+
+def _init_params() -> list[str]:
+    import inspect
+
+    return [p for p in inspect.signature(Twin.__init__).parameters if p != "self"]
+
+
+def _check_circuit_type(name: str, circuit) -> None:
+    """A circuit argument must be a QuantumCircuit, a path or OpenQASM text (parsed later)."""
+    from pathlib import Path
+
+    from qiskit import QuantumCircuit
+
+    if not isinstance(circuit, (QuantumCircuit, str, Path)):
+        raise ArgumentError(f"{name}={short_repr(circuit)}: must be a QuantumCircuit, an OpenQASM file path or "
+                            f"OpenQASM text (got {type(circuit).__name__})")
+
+
+def _check_params(op: str, params) -> tuple[float, ...]:
+    """Gate parameters of ``noise_map``: finite numbers, as many as the gate takes."""
+    import math
+    import numbers
+
+    from .profiles.gates import GATE_SPECS
+
+    if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+        raise ArgumentError(f"params={short_repr(params)}: must be a sequence of numbers (the gate's angles)")
+    values = list(params)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
+            raise ArgumentError(f"params={short_repr(params)}: {short_repr(v)} is not a finite number")
+    spec = GATE_SPECS.get(op)
+    if spec is not None and len(values) != spec.num_params:
+        raise ArgumentError(f"params={short_repr(params)}: gate {op!r} takes {spec.num_params} parameter(s), "
+                            f"got {len(values)}")
+    return tuple(float(v) for v in values)
+
+
+def _check_transpile(transpile) -> bool | str:
+    if isinstance(transpile, (bool, np.bool_)):
+        return bool(transpile)
+    if transpile == "physical":
+        return "physical"
+    raise ArgumentError(f"transpile={short_repr(transpile)}: use True, False or 'physical'")
 
 
 def _has_mid_circuit_measurement(sched: Schedule) -> bool:
@@ -346,16 +539,3 @@ def _has_mid_circuit_measurement(sched: Schedule) -> bool:
         if op.kind == "measure":
             measured.update(op.qubits)
     return False
-
-
-def _sample(probs: dict[str, float], shots: int, rng: np.random.Generator) -> dict[str, int]:
-    keys = list(probs)
-    p = np.array([probs[k] for k in keys], dtype=float)
-    if p.size == 0:
-        raise EngineError("cannot sample: empty distribution")
-    if p.min() < -1e-12:
-        raise EngineError(f"cannot sample: probability {p.min():.3g} < 0 (numerical failure)")
-    p = np.maximum(p, 0.0)  # round-off below 1e-12 only (checked above)
-    p /= p.sum()
-    draws = rng.multinomial(shots, p)
-    return {k: int(c) for k, c in zip(keys, draws) if c}

@@ -42,3 +42,15 @@ def plot_distributions(dists: Mapping[str, Mapping[str, float]], *, top: int = 1
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def save_figure(fig, path, *, dpi: int = 120) -> str:
+    """Save a matplotlib figure atomically (temporary file in the same folder, then rename); returns the path."""
+    from pathlib import Path
+
+    from .files import replaced_atomically
+
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    with replaced_atomically(path, suffix=f".{fmt}") as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+    return str(path)

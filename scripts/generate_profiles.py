@@ -7,7 +7,8 @@ Run from the repository root::
 
 Sources: the archived IBM properties in ``calibration_data/``, the
 ``qiskit_ibm_runtime`` fake backends (real calibration snapshots), the
-Quantinuum spec sheets in ``calibration_data/quantinuum`` and the hand-written
+Quantinuum spec sheets in ``calibration_data/quantinuum``, cirq-google's shipped
+Sycamore calibrations (needs ``pip install ".[interop]"``) and the hand-written
 didactic ``line5`` below.
 """
 
@@ -106,6 +107,8 @@ def build_all() -> dict[str, DeviceProfile]:
             "ibm_torino": fake("FakeTorino"),
             "quantinuum_h1-1": DeviceProfile.from_quantinuum_spec("H1-1", "2023-01-20"),
             "quantinuum_h2-1": DeviceProfile.from_quantinuum_spec("H2-1", "2024-05-20"),
+            "google_rainbow": DeviceProfile.from_cirq_google("rainbow"),
+            "google_weber": DeviceProfile.from_cirq_google("weber"),
         }
 
 

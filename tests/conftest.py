@@ -48,3 +48,11 @@ def near_ideal_line5():
     from qpu_twin import DeviceProfile
 
     return DeviceProfile.model_validate(d)
+
+
+@pytest.fixture
+def in_tmp_path(tmp_path, monkeypatch):
+    """Run in an empty folder: commands that write into the current folder (default checkpoints) stay
+    out of the repository, and parallel tests do not share files."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

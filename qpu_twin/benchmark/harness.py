@@ -23,6 +23,7 @@ circuits with the bootstrap interval of the mean, and the run time.
 
 from __future__ import annotations
 
+import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -30,9 +31,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..metrics import bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
+from ..engines.sampling import sample_counts
+from ..errors import (BenchmarkError, check_bool, check_instance, check_int, check_kwargs, check_path, check_real,
+                      check_sequence, did_you_mean)
+from ..files import read_checkpoint, write_checkpoint, write_text_atomic
+from ..metrics import MAX_RESAMPLES, bootstrap_metric, heavy_output_probability, hellinger, linear_xeb, success_probability, tvd
 from ..twin import Twin
-from .dataset import BenchCircuit, HardwareDataset
+from ..data import HardwareDataset, MeasuredCircuit
 
 ABLATIONS = {
     "twin_lindblad": "lindblad",
@@ -41,7 +46,19 @@ ABLATIONS = {
     "twin_no_zz": {"level": "lindblad", "zz": False},
     "twin_no_readout": {"level": "lindblad", "readout": False},
     "ideal": "ideal",
+    # the physics of issue #14 (act only where the profile gives values, e.g. a fitted profile)
+    "twin_no_preparation": {"level": "lindblad", "preparation": False},
+    "twin_no_readout_window": {"level": "lindblad", "readout_window": False},
+    "twin_no_backaction": {"level": "lindblad", "backaction": False},
+    "twin_no_spectators": {"level": "lindblad", "spectators": False},
+    "twin_no_correlated_readout": {"level": "lindblad", "correlated_readout": False},
+    "twin_no_leakage": {"level": "lindblad", "leakage": False},
+    "twin_no_quasi_static": {"level": "lindblad", "quasi_static": False},
 }
+#: the default model list of ``qpu-twin bench`` (the published tables); the new-physics ablations are opt-in
+DEFAULT_MODELS = ("ideal", "aer", "twin_aer", "twin_lindblad", "twin_no_idle", "twin_no_zz", "twin_no_readout")
+NEW_PHYSICS_ABLATIONS = ("twin_no_preparation", "twin_no_readout_window", "twin_no_backaction", "twin_no_spectators",
+                         "twin_no_correlated_readout", "twin_no_leakage", "twin_no_quasi_static")
 
 
 @dataclass
@@ -49,9 +66,11 @@ class Model:
     """A named predictor: ``predict(circuit, profile_key) -> distribution`` (timed by the harness)."""
 
     name: str
-    predict: Callable[[BenchCircuit], dict[str, float]]
+    predict: Callable[[MeasuredCircuit], dict[str, float]]
     exact: bool = True
     description: str = ""
+    #: what makes its predictions (profile fingerprint, shots, ...): a checkpoint resumes only the same models
+    identity: str = ""
 
 
 @dataclass
@@ -65,35 +84,45 @@ class BenchmarkReport:
         return {"models": self.models, "circuits": self.circuits, "meta": self.meta}
 
 
-def _sample_counts(pred: dict[str, float], shots: int, rng: np.random.Generator) -> dict[str, int]:
-    keys = list(pred)
-    p = np.maximum(np.array([pred[k] for k in keys], float), 0.0)
-    draws = rng.multinomial(shots, p / p.sum())
-    return {k: int(c) for k, c in zip(keys, draws) if c}
+def _memoized(predict: Callable[[MeasuredCircuit], dict[str, float]]) -> Callable[[MeasuredCircuit], dict[str, float]]:
+    """Remember each circuit's prediction (deterministic models): reports and diagnostics reuse them."""
+    cache: dict[int, dict[str, float]] = {}
+
+    def wrapped(bc: MeasuredCircuit) -> dict[str, float]:
+        key = id(bc)
+        if key not in cache:
+            cache[key] = predict(bc)
+        return cache[key]
+
+    wrapped.cache = cache  # type: ignore[attr-defined]
+    return wrapped
 
 
-def _twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
+def twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
+    """The twin as a model: each circuit's own snapshot (or ``profile``), exact distribution, memoized."""
     twins: dict[str, Twin] = {}
 
-    def predict(bc: BenchCircuit) -> dict[str, float]:
+    @_memoized
+    def predict(bc: MeasuredCircuit) -> dict[str, float]:
         key = "__given__" if profile is not None else (bc.snapshot or "__none__")
         if key not in twins:
             prof = profile if profile is not None else ds.snapshots.get(bc.snapshot)
             if prof is None:
-                raise ValueError(f"{bc.name}: no calibration snapshot in the dataset and no profile given")
+                raise BenchmarkError(f"{bc.name}: no calibration snapshot in the dataset and no profile given")
             twins[key] = Twin(prof, noise=noise)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return twins[key].run(bc.circuit, transpile=not bc.physical, seed=0).probabilities
 
-    return Model(name, predict, True, f"qpu_twin, noise={noise}")
+    ident = f"profile {profile.fingerprint}" if profile is not None else "dataset snapshots"
+    return Model(name, predict, True, f"qpu_twin, noise={noise}", identity=f"{ident}, noise={noise}")
 
 
-def _aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
+def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel
 
-    from ..interop.aer import aer_exact_distribution, aer_noise_model_from_ibm_properties
+    from ..interop.aer import aer_exact_distribution, aer_noise_model_from_ibm_properties, measures_only_at_end
 
     if not ds.raw_snapshots:
         return None
@@ -109,97 +138,247 @@ def _aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
                     aer_noise_model_from_ibm_properties(*raw)
         return models[key]
 
-    def predict(bc: BenchCircuit) -> dict[str, float]:
+    @_memoized
+    def predict(bc: MeasuredCircuit) -> dict[str, float]:
         nm = nm_for(bc.snapshot)
-        try:
+        if measures_only_at_end(bc.circuit):
             return aer_exact_distribution(bc.circuit, nm)
-        except ValueError:  # mid-circuit measurements: sample
-            counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
-            return {k.replace(" ", ""): v / shots for k, v in counts.items()}
+        # mid-circuit measurements: sample
+        counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
+        return {k.replace(" ", ""): v / shots for k, v in counts.items()}
 
     desc = "Aer NoiseModel.from_backend" if kind == "aer_backend" else "Aer NoiseModel.from_backend_properties"
     return Model(kind, predict, False, f"{desc} of the same snapshot (exact if measurements are terminal, "
-                                       f"else {shots} shots)")
+                                       f"else {shots} shots)", identity=f"shots={shots}, seed={seed}")
 
 
 def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000, seed: int = 1,
                    include: list[str] | None = None) -> list[Model]:
-    names = include or ["ideal", "aer", "twin_aer", "twin_lindblad", "twin_no_idle", "twin_no_zz", "twin_no_readout"]
+    """The models of the module docstring (or those named in ``include``) for ``ds``.
+
+    ``profile`` (a profile or its name) replaces the dataset's snapshots for the twin models.
+    """
+    from ..profiles.store import load_profile
+    from ..seeding import derived_int_seed, seed_sequence
+
+    check_instance("ds", ds, HardwareDataset)
+    profile = None if profile is None else load_profile(profile)
+    aer_shots = check_int("aer_shots", aer_shots, minimum=1, maximum=10**15)
+    ss = seed_sequence(seed)  # validated; Aer takes an integer seed below 2**63
+    if not isinstance(seed, numbers.Integral) or seed >= 2**63:
+        seed = derived_int_seed(ss)
+    if include is not None:
+        include = check_sequence("include", include, of=str, what="model names")
+    names = include or list(DEFAULT_MODELS)
     out = []
     for n in names:
         if n == "aer":
-            m = _aer_model(ds, aer_shots, seed)
+            m = aer_model(ds, aer_shots, seed)
             if m is not None:
                 out.append(m)
         elif n in ABLATIONS:
-            out.append(_twin_model(n, ABLATIONS[n], ds, profile))
+            out.append(twin_model(n, ABLATIONS[n], ds, profile))
         else:
-            raise ValueError(f"unknown model {n!r} (known: aer, {', '.join(ABLATIONS)})")
+            known = ["aer", *ABLATIONS]
+            raise BenchmarkError(f"include: unknown model {n!r}{did_you_mean(n, known)} (known: {', '.join(known)})")
     return out
 
 
+def _evaluate_circuit(bc: MeasuredCircuit, models: list[Model], sub_seed: int, resamples: int) -> dict[str, Any]:
+    """Every model on one circuit: the row, metric values, bootstrap replicates, floors and run times."""
+    row: dict[str, Any] = {"circuit": bc.name, "shots": bc.shots}
+    rec: dict[str, Any] = {"row": row, "vals": {}, "reps": {}, "floors": {}, "seconds": {}}
+    ideal = None
+    for m in models:
+        t = time.perf_counter()
+        pred = m.predict(bc)
+        rec["seconds"][m.name] = time.perf_counter() - t
+        if m.name == "ideal":
+            ideal = pred
+        # finite-shot floor: the distance if the data were drawn from this very prediction
+        fake_counts = sample_counts(pred, bc.shots, np.random.default_rng(sub_seed + 1))
+        vals, reps, floors = {}, {}, {}
+        for metric in ("hellinger", "tvd"):
+            v, r = bootstrap_metric(metric, pred, bc.counts, resamples=resamples, rng=np.random.default_rng(sub_seed))
+            vals[metric] = float(v)
+            reps[metric] = [float(x) for x in r]
+            floors[metric] = hellinger(pred, fake_counts) if metric == "hellinger" else tvd(pred, fake_counts)
+            row[f"{m.name}:{metric}"] = v
+        rec["vals"][m.name], rec["reps"][m.name], rec["floors"][m.name] = vals, reps, floors
+        if bc.answer is not None:
+            row[f"{m.name}:success"] = success_probability(pred, bc.answer) if pred else None
+    if bc.answer is not None:
+        row["measured:success"] = success_probability(bc.counts, bc.answer)
+    elif ideal is not None and len(next(iter(ideal))) <= 16:
+        row["measured:hop"] = heavy_output_probability(ideal, bc.counts)
+        row["measured:xeb"] = linear_xeb(ideal, bc.counts)
+    return rec
+
+
+#: A run writes its checkpoint at most this often (seconds), and always when interrupted.
+CHECKPOINT_EVERY_S = 60.0
+_CHECKPOINT_VERSION = 1
+
+
 def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, profile=None, resamples: int = 200,
-                  seed: int = 0, progress: bool | None = None, **model_kw) -> BenchmarkReport:
-    """Evaluate every model on every circuit of ``ds`` that has measured counts."""
+                  seed: int = 0, progress: bool | None = None, checkpoint=None, resume: bool = False,
+                  checkpoint_every_s: float | None = None, keep_checkpoint: bool = False,
+                  **model_kw) -> BenchmarkReport:
+    """Evaluate every model on every circuit of ``ds`` that has measured counts.
+
+    Parameters
+    ----------
+    resamples : int
+        Multinomial bootstrap resamples of the measured counts per circuit (95 % intervals).
+    seed : int
+        Seed of the bootstrap (the circuits' sub-seeds are drawn from it in order).
+    checkpoint : path, optional
+        Finished circuits are saved there (atomically, at most every
+        ``checkpoint_every_s`` seconds and when interrupted). Ctrl-C then stops
+        with :class:`~qpu_twin.errors.Interrupted` naming the file. A complete
+        run deletes it (unless ``keep_checkpoint``).
+    resume : bool
+        Continue from ``checkpoint``: only the missing circuits run, and the
+        report equals that of an uninterrupted run (run times aside).
+    checkpoint_every_s : float, optional
+        Seconds between checkpoint writes (default ``CHECKPOINT_EVERY_S``; 0:
+        after every circuit). The file holds every bootstrap replicate, so
+        writing it after each of hundreds of circuits costs time.
+    keep_checkpoint : bool
+        Leave the (complete) checkpoint in place, e.g. until the caller has
+        written its outputs; resuming from it recomputes nothing.
+    """
     from tqdm import tqdm
 
+    from ..errors import Interrupted
+
+    from ..seeding import check_seed
+
+    check_instance("ds", ds, HardwareDataset)
+    if models is not None:
+        models = check_sequence("models", models, of=Model, what="Model")
+    resamples = check_int("resamples", resamples, minimum=1, maximum=MAX_RESAMPLES)
+    check_seed(seed)
+    check_bool("progress", progress, allow_none=True)
+    check_path("checkpoint", checkpoint, allow_none=True)
+    check_bool("resume", resume)
+    check_bool("keep_checkpoint", keep_checkpoint)
+    check_kwargs("run_benchmark", model_kw, ["aer_shots", "include"])
+    every = check_real("checkpoint_every_s", CHECKPOINT_EVERY_S if checkpoint_every_s is None else checkpoint_every_s,
+                       minimum=0.0)
     models = models or default_models(ds, profile=profile, **model_kw)
     rng = np.random.default_rng(seed)
     circuits = [c for c in ds.circuits if c.counts]
     if not circuits:
-        raise ValueError(f"dataset {ds.name!r} has no measured counts")
-    reps: dict[str, dict[str, list[np.ndarray]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
-    vals: dict[str, dict[str, list[float]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
-    seconds = {m.name: 0.0 for m in models}
-    floors: dict[str, dict[str, list[float]]] = {m.name: {"hellinger": [], "tvd": []} for m in models}
-    rows = []
-    ideal_model = next((m for m in models if m.name == "ideal"), None)
+        raise BenchmarkError(f"dataset {ds.name!r} has no measured counts")
+    ident = {"dataset": ds.name, "circuits": [c.name for c in circuits],
+             "models": [[m.name, m.identity] for m in models], "resamples": resamples, "seed": seed}
+    records: list[dict[str, Any]] = []
+    if resume:
+        if checkpoint is None:
+            raise BenchmarkError("run_benchmark(resume=True) needs checkpoint=PATH")
+        records = _read_checkpoint(checkpoint, ident)
     show = progress if progress is not None else len(circuits) * len(models) > 50
-    for bc in tqdm(circuits, desc=f"benchmark {ds.name}", disable=not show):
-        row: dict[str, Any] = {"circuit": bc.name, "shots": bc.shots}
-        sub_seed = int(rng.integers(2**31))
-        ideal = None
-        for m in models:
-            t = time.perf_counter()
-            pred = m.predict(bc)
-            seconds[m.name] += time.perf_counter() - t
-            if m is ideal_model:
-                ideal = pred
-            # finite-shot floor: the distance if the data were drawn from this very prediction
-            fake_counts = _sample_counts(pred, bc.shots, np.random.default_rng(sub_seed + 1))
-            for metric in ("hellinger", "tvd"):
-                v, r = bootstrap_metric(metric, pred, bc.counts, resamples=resamples,
-                                        rng=np.random.default_rng(sub_seed))
-                vals[m.name][metric].append(v)
-                reps[m.name][metric].append(r)
-                floors[m.name][metric].append(hellinger(pred, fake_counts) if metric == "hellinger"
-                                              else tvd(pred, fake_counts))
-                row[f"{m.name}:{metric}"] = v
-            if bc.answer is not None:
-                row[f"{m.name}:success"] = success_probability(pred, bc.answer) if pred else None
-        if bc.answer is not None:
-            row["measured:success"] = success_probability(bc.counts, bc.answer)
-        elif ideal is not None and len(next(iter(ideal))) <= 16:
-            row["measured:hop"] = heavy_output_probability(ideal, bc.counts)
-            row["measured:xeb"] = linear_xeb(ideal, bc.counts)
-        rows.append(row)
+    last_write = time.monotonic()
+    bar = tqdm(total=len(circuits), initial=len(records), desc=f"benchmark {ds.name}", disable=not show)
+    try:
+        for i, bc in enumerate(circuits):
+            sub_seed = int(rng.integers(2**31))  # drawn for finished circuits too: the same seeds on resume
+            if i < len(records):
+                continue
+            records.append(_evaluate_circuit(bc, models, sub_seed, resamples))
+            bar.update(1)
+            if checkpoint is not None and time.monotonic() - last_write >= every:
+                _write_checkpoint(checkpoint, ident, records)
+                last_write = time.monotonic()
+    except KeyboardInterrupt:
+        bar.close()
+        if checkpoint is None:
+            raise
+        _write_checkpoint(checkpoint, ident, records)
+        raise Interrupted(f"benchmark stopped after {len(records)} of {len(circuits)} circuits; the finished ones "
+                          f"are saved in {checkpoint} (continue with resume=True; CLI: the same command with "
+                          "--resume)", str(checkpoint)) from None
+    bar.close()
+    if checkpoint is not None:
+        from pathlib import Path
+
+        if keep_checkpoint:
+            _write_checkpoint(checkpoint, ident, records)
+        else:
+            Path(checkpoint).unlink(missing_ok=True)  # the run is complete: nothing to resume
+    return _report(ds, models, circuits, records, resamples)
+
+
+def _report(ds, models, circuits, records, resamples) -> BenchmarkReport:
     summary = {}
     for m in models:
-        entry = {"description": m.description, "exact": m.exact, "seconds": seconds[m.name],
-                 "seconds_per_circuit": seconds[m.name] / len(circuits)}
+        secs = sum(r["seconds"][m.name] for r in records)
+        entry = {"description": m.description, "exact": m.exact, "seconds": secs,
+                 "seconds_per_circuit": secs / len(circuits)}
         for metric in ("hellinger", "tvd"):
-            mean = float(np.mean(vals[m.name][metric]))
-            rep_means = np.mean(np.array(reps[m.name][metric]), axis=0)
+            mean = float(np.mean([r["vals"][m.name][metric] for r in records]))
+            rep_means = np.mean(np.array([r["reps"][m.name][metric] for r in records]), axis=0)
             entry[f"mean_{metric}"] = mean
             # the shot-noise spread of the replicates, centred on the estimate (distances computed from
             # resampled counts are biased upwards; that bias is the finite-shot floor reported below)
             p2, p50, p97 = np.percentile(rep_means, [2.5, 50, 97.5])
             entry[f"ci95_{metric}"] = [max(0.0, mean - float(p50 - p2)), mean + float(p97 - p50)]
-            entry[f"floor_{metric}"] = float(np.mean(floors[m.name][metric]))
+            entry[f"floor_{metric}"] = float(np.mean([r["floors"][m.name][metric] for r in records]))
         entry["ci95"] = entry["ci95_hellinger"]
         summary[m.name] = entry
-    return BenchmarkReport(ds.name, summary, rows, {"circuits": len(circuits), "resamples": resamples,
-                                                    "device": ds.device, "source": ds.source})
+    return BenchmarkReport(ds.name, summary, [r["row"] for r in records],
+                           {"circuits": len(circuits), "resamples": resamples, "device": ds.device,
+                            "source": ds.source})
+
+
+def _diagnostics_section(ds: HardwareDataset, models: list[Model], folder, plt) -> list[str]:
+    """Where the model is wrong (:mod:`.diagnostics`): tables and plots of the twin (and Aer) per family."""
+    from .diagnostics import diagnose
+
+    main = next((m for m in models if m.name == "twin_lindblad"), None)
+    if main is None:
+        return []
+    circuits = [c for c in ds.circuits if c.counts and c.circuit.num_clbits <= 12]
+    if not circuits:
+        return []
+    d = diagnose(circuits, main.predict, model=main.name)
+    others = [diagnose(circuits, m.predict, model=m.name) for m in models if m.name in ("aer_properties",
+                                                                                          "aer_backend")]
+    lines = ["## Where the twin is wrong", "",
+             "Measured vs predicted statistics per circuit family (job, with / without dynamical decoupling), "
+             "95 % intervals from a multinomial bootstrap of the counts; z = (measured - predicted) / bootstrap "
+             "standard error (`qpu_twin.benchmark.diagnostics`).", ""]
+    summary = d.summary()
+    from tabulate import tabulate
+
+    lines.append(tabulate([[k, f"{v['mean_abs_diff']:.4f}", f"{v['mean_diff']:+.4f}", f"{v['rms_z']:.1f}", v["n"]]
+                           for k, v in summary.items()],
+                          headers=["statistic", "mean |meas - pred|", "mean meas - pred", "RMS z", "n"],
+                          tablefmt="github"))
+    lines.append("")
+    for kind in ("detection", "marginal", "correlation"):
+        if not d.select(kind):
+            continue
+        fig = d.plot(kind, others=others)
+        fig.savefig(folder / f"diagnostics_{kind}.png", dpi=110)
+        plt.close(fig)
+        lines += [f"### {kind}", "", f"![{kind}](diagnostics_{kind}.png)", ""]
+        if kind != "correlation":
+            lines += [d.table(kind), ""]
+    return lines
+
+
+def _write_checkpoint(path, ident: dict, records: list) -> None:
+    write_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, records=records)
+
+
+def _read_checkpoint(path, ident: dict) -> list:
+    data = read_checkpoint(path, kind="bench", version=_CHECKPOINT_VERSION, ident=ident, error=BenchmarkError,
+                           what="benchmark", needed="the same dataset, models, resamples and seed")
+    if not isinstance(data.get("records"), list):
+        raise BenchmarkError(f"checkpoint {str(path)!r} is not a qpu_twin benchmark checkpoint (no records list)")
+    return list(data["records"])
 
 
 def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models: list[Model] | None = None,
@@ -213,7 +392,14 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     import matplotlib.pyplot as plt
     from tabulate import tabulate
 
-    folder = Path(folder)
+    from ..viz import plot_distributions, save_figure
+
+    check_instance("report", report, BenchmarkReport)
+    check_instance("ds", ds, HardwareDataset)
+    folder = check_path("folder", folder)
+    if models is not None:
+        models = check_sequence("models", models, of=Model, what="Model")
+    examples = check_int("examples", examples, minimum=0)
     folder.mkdir(parents=True, exist_ok=True)
     names = list(report.models)
     rows = [[n, f"{e['mean_hellinger']:.4f}", f"[{e['ci95_hellinger'][0]:.4f}, {e['ci95_hellinger'][1]:.4f}]",
@@ -231,7 +417,7 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("mean Hellinger to measured")
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
-    fig.savefig(folder / "models.png", dpi=110)
+    save_figure(fig, folder / "models.png", dpi=110)
     plt.close(fig)
     # per-circuit metric
     fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -241,11 +427,9 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
     ax.set_ylabel("Hellinger")
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
-    fig.savefig(folder / "per_circuit.png", dpi=110)
+    save_figure(fig, folder / "per_circuit.png", dpi=110)
     plt.close(fig)
     # predicted vs measured for the first circuits
-    from ..viz import plot_distributions
-
     ex_lines = []
     models = models or []
     for i, bc in enumerate([c for c in ds.circuits if c.counts][:examples]):
@@ -254,13 +438,14 @@ def write_report(report: BenchmarkReport, ds: HardwareDataset, folder, *, models
             if m.name in ("twin_lindblad", "aer_properties", "aer_backend", "ideal"):
                 dists[m.name] = m.predict(bc)
         fig = plot_distributions(dists, top=12, title=bc.name, log=True)
-        fig.savefig(folder / f"example_{i}.png", dpi=110)
+        save_figure(fig, folder / f"example_{i}.png", dpi=110)
         plt.close(fig)
         ex_lines.append(f"![{bc.name}](example_{i}.png)")
+    diag_lines = _diagnostics_section(ds, models, folder, plt)
     md = [f"# Benchmark: {report.dataset}", "",
           f"Device {report.meta['device']}, {report.meta['circuits']} circuits with measured counts; "
           f"95 % intervals from {report.meta['resamples']} multinomial resamples of the measured counts.", "",
-          table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, ""]
-    path = folder / "report.md"
-    path.write_text("\n".join(md))
-    return str(path)
+          table, "", "![models](models.png)", "", "![per circuit](per_circuit.png)", "", *ex_lines, "",
+          *diag_lines]
+    # last: a report.md means every figure it shows is complete
+    return str(write_text_atomic(folder / "report.md", "\n".join(md)))

@@ -11,22 +11,16 @@ from .experiments import (
     T1Experiment,
     ZZExperiment,
 )
-from .fitting import Fit, fit_binomial
-from .quantinuum import analyse_file as analyse_quantinuum_file
-from .quantinuum import load_quantinuum
-from .update import apply_results, calibration_history, drift_summary, profile_as_of, save_to_history
-
-EXPERIMENTS = {
-    "t1": T1Experiment,
-    "ramsey": RamseyExperiment,
-    "hahn": HahnEchoExperiment,
-    "readout": ReadoutExperiment,
-    "rb": RBExperiment,
-    "zz": ZZExperiment,
-}
+from .design import EXPERIMENTS, design_experiment
+from .fitting import CurveFit, fit_binomial
+from .quantinuum_data import analyse_file as analyse_quantinuum_file
+from .quantinuum_data import load_quantinuum
+from ..profiles.history import calibration_history, drift_summary, profile_as_of, save_to_history
+from .update import apply_results
 
 __all__ = [
     "EXPERIMENTS",
+    "design_experiment",
     "analyse_quantinuum_file",
     "apply_results",
     "calibration_history",
@@ -37,7 +31,7 @@ __all__ = [
     "CalibrationResult",
     "Experiment",
     "ExperimentData",
-    "Fit",
+    "CurveFit",
     "HahnEchoExperiment",
     "RBExperiment",
     "RamseyExperiment",

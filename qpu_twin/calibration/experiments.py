@@ -38,7 +38,9 @@ from typing import Any, Sequence
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 
-from ..errors import CalibrationError
+from ..errors import (ArgumentError, CalibrationError, check_instance, check_int, check_kwargs, check_qubits, check_real,
+                      check_real_array, check_sequence, check_str, short_repr)
+from ..seeding import check_seed, seed_sequence
 from . import fitting as F
 
 
@@ -62,10 +64,26 @@ class ExperimentData:
     timestamp: datetime | None = None
 
     def __post_init__(self):
+        check_str("experiment", self.experiment)
+        object.__setattr__(self, "qubits", check_qubits("qubits", self.qubits))
         for name in ("x", "k", "n"):
-            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=float))
+            object.__setattr__(self, name, check_real_array(name, getattr(self, name)))
         if not (self.x.shape == self.k.shape == self.n.shape):
-            raise CalibrationError(f"{self.experiment}: x, k and n must have the same shape")
+            raise CalibrationError(f"{self.experiment}: x, k and n must have the same shape (x {self.x.shape}, "
+                                   f"k {self.k.shape}, n {self.n.shape})")
+        for i, (k, n) in enumerate(zip(self.k, self.n)):
+            if n < 0 or not 0 <= k <= n:
+                raise CalibrationError(f"{self.experiment}: point {i}: k={k!r}, n={n!r}: need 0 <= k <= n "
+                                       "(successes out of shots)")
+        if self.series is not None:
+            check_real_array("series", self.series)  # numeric labels (kept with their own dtype)
+            object.__setattr__(self, "series", np.asarray(self.series))
+            if self.series.shape != self.x.shape:
+                raise CalibrationError(f"{self.experiment}: series has shape {self.series.shape} but x has "
+                                       f"{self.x.shape}")
+        check_instance("meta", self.meta, dict)
+        check_str("source", self.source, allow_empty=True)
+        check_instance("timestamp", self.timestamp, datetime, allow_none=True)
 
 
 @dataclass(frozen=True)
@@ -80,7 +98,7 @@ class CalibrationResult:
     unit: str = ""
     quality: str = "good"
     status: str = "success"
-    fit: F.Fit | None = field(default=None, repr=False, compare=False)
+    fit: F.CurveFit | None = field(default=None, repr=False, compare=False)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,7 +117,8 @@ def _backend_of(target):
                            engine_options=target.engine_options)
     if hasattr(target, "run") and hasattr(target, "target"):
         return target
-    raise CalibrationError(f"cannot run experiments on {type(target).__name__}: use a Twin or a Qiskit BackendV2")
+    raise CalibrationError(f"target={short_repr(target)}: cannot run experiments on {type(target).__name__}: use a "
+                           "Twin or a Qiskit BackendV2")
 
 
 def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *, shots: int, seed=None,
@@ -107,16 +126,35 @@ def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *,
     """Transpile ``circuits`` onto ``qubits`` of the backend (delays kept); return (counts, compiled circuits)."""
     backend = _backend_of(target)
     tq = transpile(circuits, backend, initial_layout=list(qubits), optimization_level=optimization_level,
-                   seed_transpiler=0 if seed is None else int(np.random.SeedSequence(seed).generate_state(1)[0] % 2**31))
+                   seed_transpiler=0 if seed is None else int(seed_sequence(seed).generate_state(1)[0] % 2**31))
     kwargs = {"shots": shots}
     if seed is not None:
-        kwargs["seed_simulator"] = int(np.random.SeedSequence(seed).generate_state(1)[0] % 2**31)
+        kwargs["seed_simulator"] = int(seed_sequence(seed).generate_state(1)[0] % 2**31)
     result = backend.run(tq, **kwargs).result()
     return [{k.replace(" ", ""): v for k, v in result.get_counts(i).items()} for i in range(len(tq))], tq
 
 
-def _delay(qc: QuantumCircuit, seconds: float, qubit: int) -> None:
+def _delay(qc: QuantumCircuit, seconds: float, qubit: int, dt_s: float | None = None) -> float:
+    """Wait ``seconds`` on ``qubit``; returns the wait actually applied (s).
+
+    On a device with a time step ``dt_s`` the wait is the nearest whole number
+    of steps (as the hardware runs it), so the analysis fits the delays that
+    ran, and the transpiler has nothing to round.
+    """
+    if dt_s:
+        steps = int(round(float(seconds) / dt_s))
+        qc.delay(steps, qubit, unit="dt")
+        return steps * dt_s
     qc.delay(float(seconds) * 1e6, qubit, unit="us")
+    return float(seconds)
+
+
+def _dt_of(target) -> float | None:
+    """The time step (s) of a Twin's profile or a backend's Target, if it has one."""
+    profile = getattr(target, "profile", None)
+    if profile is not None and hasattr(profile, "dt_ns"):
+        return None if profile.dt_ns is None else profile.dt_ns * 1e-9
+    return getattr(getattr(target, "target", None), "dt", None) or getattr(target, "dt", None)
 
 
 class Experiment:
@@ -125,13 +163,18 @@ class Experiment:
     name = "experiment"
 
     def __init__(self, qubits: Sequence[int]):
-        self.qubits = tuple(int(q) for q in qubits)
+        self.qubits = check_qubits("qubits", qubits, allow_empty=False)
 
-    def circuits(self) -> list[QuantumCircuit]:  # pragma: no cover - interface
+    def circuits(self, *, dt_s: float | None = None) -> list[QuantumCircuit]:  # pragma: no cover - interface
+        """The experiment's circuits; waits are whole multiples of ``dt_s`` (s) when given."""
         raise NotImplementedError
 
     def run(self, target, *, shots: int = 1000, seed=None) -> ExperimentData:
-        circs = self.circuits()
+        """Run the circuits on ``target`` (a Twin, TwinBackend or Qiskit BackendV2) and collect the data."""
+        _backend_of(target)  # CalibrationError naming a target that cannot run circuits
+        shots = check_int("shots", shots, minimum=1, maximum=10**15)  # qpu_twin.twin.MAX_SHOTS
+        check_seed(seed)
+        circs = self.circuits(dt_s=_dt_of(target))
         counts, compiled = run_counts(target, circs, self.qubits, shots=shots, seed=seed)
         x, k, n, series = [], [], [], []
         for c, cnt in zip(circs, counts):
@@ -153,6 +196,15 @@ class Experiment:
         raise NotImplementedError
 
 
+#: Keyword arguments the analyses pass on to :func:`~qpu_twin.calibration.fitting.fit_binomial`.
+FIT_KWARGS = ("bootstrap", "groups", "seed")
+
+
+def _check_analyse(cls, data, kw, allowed=FIT_KWARGS) -> None:
+    check_instance("data", data, ExperimentData)
+    check_kwargs(f"{cls.__name__}.analyse", kw, allowed)
+
+
 def _result(data, quantity, fit, pname, scale=1.0, unit="", extra=None) -> CalibrationResult:
     return CalibrationResult(data.experiment, data.qubits, quantity, fit.params[pname] * scale,
                              fit.stderr[pname] * scale, unit, fit.quality, fit.status, fit, extra or {})
@@ -165,20 +217,21 @@ class _DelayScan(Experiment):
     success = "1"  # the outcome counted as k
 
     def __init__(self, qubit: int, delays_us: Sequence[float]):
-        super().__init__([qubit])
-        self.delays_us = np.asarray(delays_us, float)
+        super().__init__([check_int("qubit", qubit, minimum=0)])
+        self.delays_us = check_real_array("delays_us", delays_us, minimum=0.0)
 
     def _metadata(self) -> dict[str, Any]:
         return {}
 
-    def _sequence(self, qc: QuantumCircuit, t_us: float) -> None:  # pragma: no cover - interface
+    def _sequence(self, qc: QuantumCircuit, t_us: float, dt_s: float | None) -> float:  # pragma: no cover
+        """Build the sequence for delay ``t_us``; return the delay it applies (us)."""
         raise NotImplementedError
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):
         out = []
         for t in self.delays_us:
-            qc = QuantumCircuit(1, 1, metadata={"x": float(t), "success": self.success, **self._metadata()})
-            self._sequence(qc, float(t))
+            qc = QuantumCircuit(1, 1, metadata={"success": self.success, **self._metadata()})
+            qc.metadata["x"] = self._sequence(qc, float(t), dt_s)
             qc.measure(0, 0)
             out.append(qc)
         return out
@@ -189,12 +242,13 @@ class T1Experiment(_DelayScan):
 
     name = "T1"
 
-    def _sequence(self, qc, t_us):
+    def _sequence(self, qc, t_us, dt_s):
         qc.x(0)
-        _delay(qc, t_us * 1e-6, 0)
+        return _delay(qc, t_us * 1e-6, 0, dt_s) * 1e6
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         x = data.x
         span = max(x.max() - x.min(), 1e-9)
         fit = F.fit_binomial(F.exp_decay, x, data.k, data.n, names=["a", "tau", "b"], model="a*exp(-t/T1)+b",
@@ -202,12 +256,13 @@ class T1Experiment(_DelayScan):
         return [_result(data, "t1_us", fit, "tau", unit="us")]
 
 
-def _ramsey(qc: QuantumCircuit, q: int, t_us: float, detuning_mhz: float) -> None:
-    """sx, wait t, virtual detuning rz(2 pi f_d t), sx on qubit ``q``."""
+def _ramsey(qc: QuantumCircuit, q: int, t_us: float, detuning_mhz: float, dt_s: float | None = None) -> float:
+    """sx, wait t, virtual detuning rz(2 pi f_d t), sx on qubit ``q``; returns the wait applied (us)."""
     qc.sx(q)
-    _delay(qc, t_us * 1e-6, q)
+    t_us = _delay(qc, t_us * 1e-6, q, dt_s) * 1e6
     qc.rz(2 * np.pi * detuning_mhz * t_us, q)
     qc.sx(q)
+    return t_us
 
 
 class RamseyExperiment(_DelayScan):
@@ -217,19 +272,20 @@ class RamseyExperiment(_DelayScan):
 
     def __init__(self, qubit: int, delays_us: Sequence[float], *, detuning_mhz: float = 0.1):
         super().__init__(qubit, delays_us)
-        self.detuning_mhz = float(detuning_mhz)
+        self.detuning_mhz = check_real("detuning_mhz", detuning_mhz)
 
     def _metadata(self):
         return {"detuning_mhz": self.detuning_mhz}
 
-    def _sequence(self, qc, t_us):
-        _ramsey(qc, 0, t_us, self.detuning_mhz)
+    def _sequence(self, qc, t_us, dt_s):
+        return _ramsey(qc, 0, t_us, self.detuning_mhz, dt_s)
 
     def _run_meta(self, compiled):
         return {"detuning_mhz": self.detuning_mhz}
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         det = float(data.meta.get("detuning_mhz", 0.0))
         fit = _fit_ramsey(data.x, data.k, data.n, det, kw)
         return [
@@ -239,7 +295,7 @@ class RamseyExperiment(_DelayScan):
         ]
 
 
-def _fit_ramsey(x, k, n, f_guess, kw) -> F.Fit:
+def _fit_ramsey(x, k, n, f_guess, kw) -> F.CurveFit:
     y = k / n
     span = max(x.max() - x.min(), 1e-9)
     fg = F.guess_frequency(x, y) or f_guess
@@ -261,15 +317,17 @@ class HahnEchoExperiment(_DelayScan):
     name = "T2Hahn"
     success = "0"
 
-    def _sequence(self, qc, t_us):
+    def _sequence(self, qc, t_us, dt_s):
         qc.sx(0)
-        _delay(qc, t_us * 0.5e-6, 0)
+        first = _delay(qc, t_us * 0.5e-6, 0, dt_s)
         qc.x(0)
-        _delay(qc, t_us * 0.5e-6, 0)
+        second = _delay(qc, t_us * 0.5e-6, 0, dt_s)
         qc.sx(0)
+        return (first + second) * 1e6
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         span = max(data.x.max() - data.x.min(), 1e-9)
         fit = F.fit_binomial(F.exp_decay, data.x, data.k, data.n, names=["a", "tau", "b"], model="a*exp(-t/T2)+b",
                              p0=[0.5, span / 2, 0.5], bounds=([0, span * 1e-3, 0.2], [1, span * 1e3, 0.8]), **kw)
@@ -283,9 +341,9 @@ class ReadoutExperiment(Experiment):
     name = "Readout"
 
     def __init__(self, qubit: int):
-        super().__init__([qubit])
+        super().__init__([check_int("qubit", qubit, minimum=0)])
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):  # no waits: dt_s is not used
         q0 = QuantumCircuit(1, 1, metadata={"x": 0.0, "success": "1", "series": 0})
         q0.measure(0, 0)
         q1 = QuantumCircuit(1, 1, metadata={"x": 1.0, "success": "0", "series": 1})
@@ -295,6 +353,7 @@ class ReadoutExperiment(Experiment):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw, allowed=())  # counting, no fit: nothing to pass on
         out = []
         for prep, quantity in ((0, "prob_meas1_prep0"), (1, "prob_meas0_prep1")):
             sel = data.x == prep
@@ -317,12 +376,13 @@ class RBExperiment(Experiment):
         super().__init__(qubits)
         if len(self.qubits) not in (1, 2):
             raise CalibrationError(f"RB on {len(self.qubits)} qubits: 1 or 2 supported")
-        self.lengths = [int(m) for m in lengths]
-        self.num_samples = int(num_samples)
-        self.seed = seed
+        lengths = check_sequence("lengths", lengths, allow_empty=False)
+        self.lengths = [check_int(f"lengths[{i}]", m, minimum=0) for i, m in enumerate(lengths)]
+        self.num_samples = check_int("num_samples", num_samples, minimum=1, maximum=10**6)
+        self.seed = check_seed(seed)
         self.name = "RB1Q" if len(self.qubits) == 1 else "RB2Q"
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):  # no waits: dt_s is not used
         from qiskit.quantum_info import Clifford, random_clifford
 
         nq = len(self.qubits)
@@ -355,6 +415,10 @@ class RBExperiment(Experiment):
 
     @classmethod
     def analyse(cls, data, *, epg_1q: float = 0.0, bootstrap: int = 0, seed=None, **kw):
+        _check_analyse(cls, data, kw, allowed=("epg_1q", "bootstrap", "seed"))  # all of them named above
+        epg_1q = check_real("epg_1q", epg_1q, minimum=0.0, maximum=1.0)
+        bootstrap = check_int("bootstrap", bootstrap, minimum=0, maximum=10**6)
+        check_seed(seed)
         nq = int(data.meta.get("num_qubits", len(data.qubits)))
         d = 2**nq
         x = data.x
@@ -394,19 +458,22 @@ class ZZExperiment(Experiment):
     name = "ZZ"
 
     def __init__(self, control: int, target: int, delays_us: Sequence[float], *, detuning_mhz: float = 0.2):
+        control, target = check_int("control", control, minimum=0), check_int("target", target, minimum=0)
+        if control == target:
+            raise ArgumentError(f"target={target}: must differ from control={control}")
         super().__init__([control, target])
-        self.delays_us = np.asarray(delays_us, float)
-        self.detuning_mhz = float(detuning_mhz)
+        self.delays_us = check_real_array("delays_us", delays_us, minimum=0.0)
+        self.detuning_mhz = check_real("detuning_mhz", detuning_mhz)
 
-    def circuits(self):
+    def circuits(self, *, dt_s: float | None = None):
         out = []
         for ctrl in (0, 1):
             for t in self.delays_us:
-                qc = QuantumCircuit(2, 1, metadata={"x": float(t), "success": "1", "series": ctrl})
+                qc = QuantumCircuit(2, 1, metadata={"success": "1", "series": ctrl})
                 if ctrl:
                     qc.x(0)
                 qc.barrier()  # keep the control flip before the Ramsey (ALAP would move it to the end)
-                _ramsey(qc, 1, float(t), self.detuning_mhz)
+                qc.metadata["x"] = _ramsey(qc, 1, float(t), self.detuning_mhz, dt_s)
                 qc.measure(1, 0)
                 out.append(qc)
         return out
@@ -416,6 +483,7 @@ class ZZExperiment(Experiment):
 
     @classmethod
     def analyse(cls, data, **kw):
+        _check_analyse(cls, data, kw)
         det = float(data.meta.get("detuning_mhz", 0.2))
         fits = []
         for ctrl in (0, 1):

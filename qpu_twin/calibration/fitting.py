@@ -19,9 +19,11 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy.optimize import least_squares
 
+from ..errors import ArgumentError, CalibrationError, check_int, check_real_array, check_sequence, check_str, short_repr
+
 
 @dataclass(frozen=True)
-class Fit:
+class CurveFit:
     """Outcome of one fit.
 
     Attributes
@@ -57,6 +59,24 @@ class Fit:
         return fn(np.asarray(x, dtype=float), *self.params.values())
 
 
+def _check_bounds(bounds, names) -> None:
+    """``bounds`` = (lower, upper), one entry per parameter each, lower < upper (infinite bounds allowed)."""
+    if isinstance(bounds, (str, bytes, dict)) or not hasattr(bounds, "__len__") or len(bounds) != 2:
+        raise ArgumentError(f"bounds={short_repr(bounds)}: must be (lower, upper), one value per parameter each")
+    lo, hi = [], []
+    for side, values, out in (("lower", bounds[0], lo), ("upper", bounds[1], hi)):
+        if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__") or len(values) != len(names):
+            raise ArgumentError(f"bounds={short_repr(bounds)}: the {side} bounds must have {len(names)} entries "
+                                f"(one per parameter {list(names)}), got {short_repr(values)}")
+        for v in values:
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or v != v:
+                raise ArgumentError(f"bounds={short_repr(bounds)}: {side} bound {short_repr(v)} is not a number")
+            out.append(float(v))
+    for name, a, b in zip(names, lo, hi):
+        if not a < b:
+            raise ArgumentError(f"bounds={short_repr(bounds)}: lower bound {a!r} >= upper bound {b!r} of {name!r}")
+
+
 def _sigma(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     p = (k + 0.5) / (n + 1.0)
     return np.sqrt(p * (1 - p) / n)
@@ -75,7 +95,7 @@ def fit_binomial(
     bootstrap: int = 0,
     groups: Sequence[int] | None = None,
     seed: int | np.random.Generator | None = None,
-) -> Fit:
+) -> CurveFit:
     """Fit ``fn(x, *params)`` to the success fractions k/n.
 
     Parameters
@@ -94,13 +114,29 @@ def fit_binomial(
     seed : int or Generator
         Bootstrap randomness.
     """
-    x = np.asarray(x, dtype=float)
-    k = np.asarray(k, dtype=float)
-    n = np.asarray(n, dtype=float)
+    from ..seeding import check_seed
+
+    if not callable(fn):
+        raise ArgumentError(f"fn={short_repr(fn)}: must be callable, fn(x, *params) -> success probability")
+    x, k, n = (check_real_array(name, v, allow_empty=True) for name, v in (("x", x), ("k", k), ("n", n)))
+    names = check_sequence("names", names, of=str, what="parameter names", allow_empty=False)
+    p0 = check_real_array("p0", p0)
+    if len(p0) != len(names):
+        raise ArgumentError(f"p0={short_repr(p0.tolist())}: {len(p0)} initial values but names={names!r} has "
+                            f"{len(names)} parameters")
+    _check_bounds(bounds, names)
+    check_str("model", model, allow_empty=True)
+    bootstrap = check_int("bootstrap", bootstrap, minimum=0, maximum=10**6)
+    if groups is not None:
+        groups = check_real_array("groups", groups, allow_empty=True)
+        if groups.shape != x.shape:
+            raise ArgumentError(f"groups={short_repr(groups.tolist())}: {groups.size} labels for {x.size} points")
+    check_seed(seed)
     if not (x.shape == k.shape == n.shape) or x.ndim != 1 or x.size == 0:
-        raise ValueError("x, k, n must be 1-d arrays of the same non-zero length")
+        raise CalibrationError(f"fit_binomial: x, k, n must be 1-d arrays of the same non-zero length (got shapes "
+                               f"{np.shape(x)}, {np.shape(k)}, {np.shape(n)})")
     if np.any(n <= 0) or np.any(k < 0) or np.any(k > n):
-        raise ValueError("need 0 <= k <= n and n > 0 for every point")
+        raise CalibrationError("fit_binomial: need 0 <= k <= n and n > 0 for every point")
     y = k / n
     sig = _sigma(k, n)
     lo, hi = np.asarray(bounds[0], float), np.asarray(bounds[1], float)
@@ -116,7 +152,7 @@ def fit_binomial(
         sol = solve(y, sig, p0)
     except Exception as exc:  # numerical failure inside the model
         nan = {nm: float("nan") for nm in names}
-        return Fit(model, dict(zip(names, p0.tolist())), nan, float("nan"), 0, f"failed: {exc}", x, y, sig)
+        return CurveFit(model, dict(zip(names, p0.tolist())), nan, float("nan"), 0, f"failed: {exc}", x, y, sig)
     dof = max(1, x.size - len(names))
     chi2 = float(np.sum(sol.fun**2)) / dof
     status = "success" if sol.success else f"failed: {sol.message}"
@@ -164,7 +200,7 @@ def fit_binomial(
         else:
             status = f"failed: only {len(samples)}/{bootstrap} bootstrap refits converged"
     stderr = dict(zip(names, err.tolist()))
-    return Fit(model, params, stderr, chi2, dof, status, x, y, sig, cov, method)
+    return CurveFit(model, params, stderr, chi2, dof, status, x, y, sig, cov, method)
 
 
 # ---------------------------------------------------------------------- models

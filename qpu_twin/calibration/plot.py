@@ -14,7 +14,7 @@ _MODELS = {
 }
 
 
-def plot_fit(fit: F.Fit, *, ax=None, label: str = "", xlabel: str = "", band_samples: int = 300, seed: int = 0):
+def plot_fit(fit: F.CurveFit, *, ax=None, label: str = "", xlabel: str = "", band_samples: int = 300, seed: int = 0):
     """Data with binomial error bars, the fitted curve and a 1-sigma band from the parameter covariance."""
     import matplotlib.pyplot as plt
 

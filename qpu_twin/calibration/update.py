@@ -5,23 +5,16 @@ fitted values replace the old ones (with their standard errors in
 ``uncertainty``), the timestamp is the calibration time, and the provenance
 names every experiment and lists each change old -> new.
 
-History: a device's dated profiles are the shipped profiles whose ``name`` is
-the device (``ibm_hanoi``, ``ibm_hanoi_2022-05-20`` are both "ibm_hanoi") plus
-any file saved under ``calibration_data/history/<device>/`` (or
-``QPU_TWIN_HISTORY``). ``profile_as_of(device, date)`` picks the latest one
-not after ``date``; ``drift_summary(device)`` tabulates the medians over time.
+The calibration history (dated profiles of a device, ``profile_as_of``,
+``drift_summary``) lives in :mod:`qpu_twin.profiles.history`.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Iterable
 
-from ..errors import CalibrationError
-from ..paths import calibration_data_dir, profiles_dirs
-from ..profiles.io import read_profile_file, save_profile
+from ..errors import check_choice, check_instance, check_sequence
 from ..profiles.model import DeviceProfile
 from .experiments import CalibrationResult
 
@@ -53,7 +46,13 @@ def apply_results(profile: DeviceProfile, results: Iterable[CalibrationResult], 
     T2 values above 2*T1 are *not* clipped: the profile validation rejects them
     and the error names the qubit (refit or recalibrate instead).
     """
-    results = list(results)
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    results = check_sequence("results", results, of=CalibrationResult, what="CalibrationResult")
+    check_instance("timestamp", timestamp, datetime, allow_none=True)
+    check_instance("gate_names", gate_names, dict, allow_none=True)
+    check_choice("min_quality", min_quality, ("good", "any"))
     data = profile.to_dict()
     ts = timestamp or datetime.now(timezone.utc).replace(microsecond=0)
     notes = list(data["provenance"].get("notes", []))
@@ -116,72 +115,3 @@ def _gate_matches(g: dict, qubits: tuple[int, ...], profile: DeviceProfile) -> b
     if len(qubits) == 1:
         return g["qubits"] == [qubits[0]] and g["name"] != "id"
     return len(g["qubits"]) == 2 and sorted(g["qubits"]) == sorted(qubits)
-
-
-# ---------------------------------------------------------------------- history
-def history_dirs() -> list[Path]:
-    extra = [Path(p) for p in os.environ.get("QPU_TWIN_HISTORY", "").split(os.pathsep) if p]
-    return [*extra, calibration_data_dir() / "history"]
-
-
-def save_to_history(profile: DeviceProfile, folder: str | Path | None = None) -> Path:
-    """Save ``profile`` as ``<folder>/<device>/<timestamp>.yaml`` (default: the first history dir)."""
-    base = Path(folder) if folder else history_dirs()[0]
-    stamp = profile.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
-    return save_profile(profile, base / profile.name / f"{stamp}.yaml")
-
-
-def calibration_history(device: str) -> list[DeviceProfile]:
-    """All dated profiles of ``device`` (shipped and saved), oldest first, one per timestamp."""
-    found: dict[str, DeviceProfile] = {}
-    paths: list[Path] = []
-    for folder in profiles_dirs():
-        if folder.is_dir():
-            paths += sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json"))
-    for folder in history_dirs():
-        d = folder / device
-        if d.is_dir():
-            paths += sorted(d.glob("*.yaml")) + sorted(d.glob("*.json"))
-    for p in paths:
-        try:
-            prof = read_profile_file(p)
-        except Exception:  # noqa: BLE001 - an unreadable file is not part of this device's history
-            continue
-        if prof.name == device:
-            found.setdefault(prof.timestamp.isoformat(), prof)
-    if not found:
-        raise CalibrationError(f"no calibration history for device {device!r}")
-    return [found[k] for k in sorted(found, key=lambda s: datetime.fromisoformat(s))]
-
-
-def profile_as_of(device: str, date) -> DeviceProfile:
-    """The latest profile of ``device`` whose timestamp is not after ``date`` (ISO string or datetime)."""
-    when = date if isinstance(date, datetime) else datetime.fromisoformat(str(date).replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    hist = calibration_history(device)
-    older = [p for p in hist if p.timestamp <= when]
-    if not older:
-        raise CalibrationError(
-            f"{device}: no calibration on or before {when.isoformat()} (earliest: {hist[0].timestamp.isoformat()})"
-        )
-    return older[-1]
-
-
-def drift_summary(device: str) -> list[dict]:
-    """One row per dated profile: medians of T1, T2, readout error and 1q/2q gate errors."""
-    rows = []
-    for p in calibration_history(device):
-        s = p.summary()
-        twoq = [g for g in p.two_qubit_gate_names]
-        oneq = [n for n in ("sx", "r", "x") if n in s["gates"]]
-        rows.append({
-            "timestamp": p.timestamp.isoformat(),
-            "median_t1_us": s["median_t1_us"],
-            "median_t2_us": s["median_t2_us"],
-            "median_readout_error": s["median_readout_error"],
-            "median_1q_error": s["gates"][oneq[0]]["median_error"] if oneq else None,
-            "median_2q_error": s["gates"][twoq[0]]["median_error"] if twoq else None,
-            "source": p.provenance.source[:60],
-        })
-    return rows

@@ -10,7 +10,7 @@ from qiskit import QuantumCircuit
 from qiskit import transpile as qiskit_transpile
 from qiskit.circuit import ControlFlowOp, IfElseOp
 
-from ..errors import CompileError
+from ..errors import ArgumentError, CompileError, finite_float, short_repr
 from ..profiles.model import DeviceProfile
 from .target import build_target
 
@@ -18,24 +18,61 @@ from .target import build_target
 STRUCTURAL = frozenset({"measure", "reset", "delay", "barrier"})
 
 
-def load_circuit(source) -> QuantumCircuit:
+def load_circuit(source, *, parameters: dict | None = None) -> QuantumCircuit:
     """A ``QuantumCircuit`` from a circuit, an OpenQASM 2/3 file path, or OpenQASM text.
 
     The OpenQASM version is read from the ``OPENQASM`` header. Parse errors
-    become :class:`~qpu_twin.CompileError` naming the file and the parser's message.
+    become :class:`~qpu_twin.CompileError` naming the file, the line and
+    column and the parser's message.
+
+    Parameters
+    ----------
+    parameters : dict, optional
+        Values for the circuit's free parameters by name (OpenQASM 3
+        ``input float theta;`` becomes a parameter ``theta``). Every name must
+        exist; a circuit that still has free parameters cannot be simulated.
     """
     if isinstance(source, QuantumCircuit):
-        return source
+        qc = source
+    else:
+        qc = _parse(source)
+    if parameters:
+        qc = bind_parameters(qc, parameters)
+    return qc
+
+
+def bind_parameters(qc: QuantumCircuit, parameters: dict) -> QuantumCircuit:
+    """``qc`` with its free parameters bound by name (:class:`CompileError` for unknown names/values)."""
+    by_name = {p.name: p for p in qc.parameters}
+    unknown = sorted(set(parameters) - set(by_name))
+    if unknown:
+        import difflib
+
+        hints = [f"{u!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(u, by_name, n=1))
+                             else "") for u in unknown]
+        raise CompileError(f"parameter(s) {', '.join(hints)} not in circuit {qc.name!r} "
+                           f"(its parameters: {', '.join(sorted(by_name)) or 'none'})")
+    values = {}
+    for name, value in parameters.items():
+        values[by_name[name]] = finite_float(f"parameter {name}", value, error=CompileError)
+    return qc.assign_parameters(values)
+
+
+def _parse(source) -> QuantumCircuit:
     text, where = None, "<string>"
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and "OPENQASM" not in source):
         path = Path(source)
         if not path.is_file():
             raise CompileError(f"circuit file {str(path)!r} does not exist")
-        text, where = path.read_text(encoding="utf-8"), str(path)
+        try:
+            text, where = path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CompileError(f"circuit file {str(path)!r}: cannot read it as UTF-8 text: {exc}") from None
     elif isinstance(source, str):
         text = source
     else:
-        raise CompileError(f"cannot load a circuit from {type(source).__name__} (use a QuantumCircuit or OpenQASM)")
+        raise ArgumentError(f"circuit={short_repr(source)}: cannot load a circuit from {type(source).__name__} "
+                            "(use a QuantumCircuit, an OpenQASM file path or OpenQASM text)")
     header = text.lstrip().split(";", 1)[0].replace("\n", " ").strip()
     try:
         if header.startswith("OPENQASM 3"):
@@ -45,8 +82,22 @@ def load_circuit(source) -> QuantumCircuit:
         from qiskit import qasm2
 
         return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-    except Exception as exc:  # qasm2.QASM2ParseError, qasm3.QASM3ImporterError, ...
-        raise CompileError(f"{where}: malformed OpenQASM ({header[:20] or 'no header'}): {exc}") from None
+    except Exception as exc:  # qasm2.QASM2ParseError, qasm3.QASM3ImporterError, openqasm3 parse errors ...
+        raise CompileError(f"{where}: malformed OpenQASM ({header[:20] or 'no header'}): {_parse_reason(exc)}") \
+            from None
+
+
+def _parse_reason(exc: BaseException) -> str:
+    """The parser's message; for the OpenQASM 3 parser (which raises an empty error) the offending token."""
+    text = str(exc).strip()
+    if text:
+        return text
+    cause = exc.__cause__ or exc.__context__
+    for obj in (cause, *(getattr(cause, "args", ()) or ())):
+        tok = getattr(obj, "offendingToken", None)
+        if tok is not None:
+            return f"line {tok.line}, column {tok.column + 1}: unexpected {tok.text!r}"
+    return f"{type(exc).__name__} (no message from the parser)"
 
 
 def _iter_ops(circuit: QuantumCircuit, qmap: list[int]):
@@ -81,18 +132,19 @@ def check_native(circuit: QuantumCircuit, profile: DeviceProfile) -> None:
             continue
         if isinstance(inst.operation, IfElseOp):
             if "if_else" not in profile.control_flow:
-                raise CompileError(f"if_else: {profile.name} does not declare classical feed-forward (control_flow)")
+                raise CompileError(_no_feed_forward(profile))
             continue
         if isinstance(inst.operation, ControlFlowOp):
             raise CompileError(f"{name}: unsupported control flow (only if_else is simulated)")
         if name not in native:
             raise CompileError(
                 f"gate {name!r} on qubits {tuple(qubits)} is not a native gate of {profile.name} "
-                f"(native: {', '.join(sorted(native))}); use transpile=True"
+                f"(native: {', '.join(sorted(native))}); use transpile=True (CLI: drop --no-transpile)"
             )
         if len(qubits) == 2 and not profile.is_coupled(*qubits):
             raise CompileError(
-                f"gate {name!r} on qubits {tuple(qubits)}: the pair is not coupled on {profile.name}; use transpile=True"
+                f"gate {name!r} on qubits {tuple(qubits)}: the pair is not coupled on {profile.name}; "
+                "use transpile=True (CLI: drop --no-transpile)"
             )
         if not profile.has_gate(name, qubits):
             raise CompileError(f"gate {name!r} is not calibrated on qubits {tuple(qubits)} of {profile.name}")
@@ -107,6 +159,20 @@ def check_native(circuit: QuantumCircuit, profile: DeviceProfile) -> None:
             raise CompileError(f"gate {name!r} on qubits {tuple(qubits)}: qubit(s) {dead} non-operational in {profile.name}")
 
 
+def _no_feed_forward(profile: DeviceProfile) -> str:
+    return (f"if_else: {profile.name} does not declare classical feed-forward (its control_flow is "
+            f"{list(profile.control_flow)}). If the device supports dynamic circuits, enable it in the profile: "
+            "profile.replace(control_flow=['if_else']) (or add `control_flow: [if_else]` to its YAML)")
+
+
+def _control_flow_names(circuit: QuantumCircuit) -> set[str]:
+    names = set()
+    for inst, _ in _iter_ops(circuit, list(range(circuit.num_qubits))):
+        if isinstance(inst.operation, ControlFlowOp):
+            names.add(inst.operation.name)
+    return names
+
+
 def _used_qubits(circuit: QuantumCircuit) -> int:
     used = set()
     for inst, qubits in _iter_ops(circuit, list(range(circuit.num_qubits))):
@@ -119,7 +185,7 @@ def compile_circuit(
     circuit,
     profile: DeviceProfile,
     *,
-    transpile: bool = True,
+    transpile: bool | str = True,
     seed: int | None = None,
     optimization_level: int | None = None,
 ) -> QuantumCircuit:
@@ -129,12 +195,30 @@ def compile_circuit(
     profile's Target (error-aware layout and routing, native-gate
     translation); ``seed`` fixes its stochastic passes. With
     ``transpile=False`` the circuit is validated (:func:`check_native`) and
-    used exactly as it is.
+    used exactly as it is. With ``transpile="physical"`` the circuit keeps
+    its qubits (qubit i is device qubit i): a native circuit is used as it
+    is, others are translated (and routed if needed) from that initial layout.
     """
     qc = load_circuit(circuit)
-    if not transpile:
+    if transpile is False:
         check_native(qc, profile)
         return qc
+    missing = _control_flow_names(qc) - set(profile.control_flow)
+    if "if_else" in missing:
+        raise CompileError(_no_feed_forward(profile))
+    if missing:
+        raise CompileError(f"{', '.join(sorted(missing))}: unsupported control flow (only if_else is simulated)")
+    initial_layout = None
+    if transpile == "physical":
+        # keep the qubits the circuit names: qubit i is device qubit i (a transpiled circuit's
+        # layout already made it so); a native circuit runs as given
+        if qc.num_qubits > profile.num_qubits:
+            raise CompileError(f"circuit has {qc.num_qubits} qubits but {profile.name} has {profile.num_qubits}")
+        try:
+            check_native(qc, profile)
+            return qc
+        except CompileError:
+            initial_layout = list(range(qc.num_qubits))
     operational = sum(q.operational for q in profile.qubits)
     used = _used_qubits(qc)
     if qc.num_qubits > profile.num_qubits or used > operational:
@@ -143,6 +227,8 @@ def compile_circuit(
             f"{profile.num_qubits} qubits, {operational} of them operational"
         )
     kwargs = {"seed_transpiler": seed}
+    if initial_layout is not None:
+        kwargs["initial_layout"] = initial_layout
     if optimization_level is not None:
         kwargs["optimization_level"] = optimization_level
     try:

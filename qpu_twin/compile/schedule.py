@@ -188,14 +188,20 @@ def _items(circuit: QuantumCircuit, qmap: list[int], cmap: list[int], profile: D
     return items
 
 
+def _resources(it: _Item) -> list[tuple[str, int]]:
+    """The qubits and clbits ``it`` occupies (an ``if_else`` also reads its condition's bits)."""
+    res = [("q", q) for q in it.qubits] + [("c", c) for c in it.clbits]
+    if it.name == "if_else":
+        res += [("c", c) for c in it.condition[0]]
+    return res
+
+
 def _asap(items: list[_Item]) -> tuple[list[tuple[float, _Item]], float]:
     ready: dict = {}
     out = []
     end = 0.0
     for it in items:
-        res = [("q", q) for q in it.qubits] + [("c", c) for c in it.clbits]
-        if it.name == "if_else":
-            res += [("c", c) for c in it.condition[0]]
+        res = _resources(it)
         t = max([ready.get(r, 0.0) for r in res] + [0.0])
         if it.name == "barrier":
             for r in res:
@@ -209,25 +215,9 @@ def _asap(items: list[_Item]) -> tuple[list[tuple[float, _Item]], float]:
 
 
 def _alap(items: list[_Item]) -> tuple[list[tuple[float, _Item]], float]:
-    avail: dict = {}
-    placed = []
-    for it in reversed(items):
-        res = [("q", q) for q in it.qubits] + [("c", c) for c in it.clbits]
-        if it.name == "if_else":
-            res += [("c", c) for c in it.condition[0]]
-        t_end = min([avail.get(r, 0.0) for r in res] + [0.0])
-        if it.name == "barrier":
-            for r in res:
-                avail[r] = t_end
-            continue
-        start = t_end - it.duration
-        for r in res:
-            avail[r] = start
-        placed.append((start, it))
-    placed.reverse()
-    t0 = min([s for s, _ in placed] + [0.0])
-    out = [(s - t0, it) for s, it in placed]
-    return out, max([s + it.duration for s, it in out] + [0.0])
+    """As late as possible: ASAP on the reversed items, in reversed time (each op ends where it started)."""
+    mirrored, end = _asap(items[::-1])
+    return [(end - (t + it.duration), it) for t, it in reversed(mirrored)], end
 
 
 def _to_ops(timed: list[tuple[float, _Item]], offset: float) -> list[ScheduledOp]:

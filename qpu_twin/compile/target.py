@@ -77,7 +77,12 @@ def build_target(profile: DeviceProfile) -> Target:
         if spec.symmetric and len(g.qubits) == 2 and g.qubits[::-1] not in entries:
             entries[g.qubits[::-1]] = props
     for name, entries in sorted(by_name.items()):
-        target.add_instruction(std[name], entries, name=name)
+        if name in std:
+            target.add_instruction(std[name], entries, name=name)
+        else:  # native gates Qiskit lacks (Google's sqrt_iswap, syc)
+            from .native_gates import CUSTOM_GATES
+
+            target.add_instruction(CUSTOM_GATES[name](), entries, name=name)
     live = [q for q in profile.qubits if q.operational]
     target.add_instruction(
         Measure(),

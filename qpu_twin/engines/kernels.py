@@ -89,3 +89,21 @@ def project_qubit(rho: np.ndarray, qubit: int, num_qubits: int, w0: float, w1: f
     if w1:
         out[:, 1, :, :, 1, :] = w1 * v[:, 1, :, :, 1, :]
     return out.reshape(-1)
+
+
+def project_pair(rho: np.ndarray, q: int, f: int, num_qubits: int, weights) -> np.ndarray:
+    """New flat array sum_{bq, bf} weights[bq][bf] P rho P with P = |bq bf><bq bf| on local qubits (q, f)."""
+    n = num_qubits
+    t = rho.reshape([2] * (2 * n))
+    out = np.zeros_like(t)
+    rq, rf, cq, cf = n - 1 - q, n - 1 - f, 2 * n - 1 - q, 2 * n - 1 - f
+    for bq in (0, 1):
+        for bf in (0, 1):
+            w = weights[bq][bf]
+            if not w:
+                continue
+            idx = [slice(None)] * (2 * n)
+            idx[rq] = idx[cq] = bq
+            idx[rf] = idx[cf] = bf
+            out[tuple(idx)] = w * t[tuple(idx)]
+    return out.reshape(-1)

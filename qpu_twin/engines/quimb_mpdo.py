@@ -31,9 +31,9 @@ import numpy as np
 
 from ..errors import EngineError
 from ..noise.program import Channel, NoisyProgram
-from .base import Engine, EngineOutput, register_engine
-from .tensor_network import (MAX_CHANNEL_QUBITS, MPDO, MPDOState, _readout_superop, _site_gate, _site_gate_k,
-                             _site_order, check_mpdo_options, engine_output)
+from .base import Engine, EngineOutput, check_option_values, register_engine
+from .tensor_network import (MAX_CHANNEL_QUBITS, MPDO, MPDO_OPTIONS, MPDOState, _readout_superop, _site_gate,
+                             _site_gate_k, _site_order, check_mpdo_options, engine_output)
 
 
 class QuimbMPDOEngine(Engine):
@@ -44,16 +44,24 @@ class QuimbMPDOEngine(Engine):
     """
 
     name = "quimb_mpdo"
+    option_names = MPDO_OPTIONS
 
     def __init__(self, *, max_bond: int | None = 128, cutoff: float = 1e-12, max_enumerate: int = 20,
-                 warn_threshold: float | None = None, progress: bool | None = None, **options: Any):
+                 warn_threshold: float | None = None, progress: bool | None = None):
         # warn_threshold and progress are accepted so engine_options work for both MPDO engines;
         # quimb reports no discarded weight to warn on, and shows no progress bar
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate)
-        check_mpdo_options("quimb_mpdo", max_bond, cutoff, options)
+        check_mpdo_options("quimb_mpdo", max_bond, cutoff, max_enumerate)
+        check_option_values("quimb_mpdo", warn_threshold=warn_threshold, progress=progress)
         self.max_bond, self.cutoff, self.max_enumerate = max_bond, cutoff, max_enumerate
 
     def check(self, program: NoisyProgram) -> None:
+        if program.readout_pairs:
+            raise EngineError("quimb_mpdo: correlated readout (crosstalk.readout_pairs) is exact only in "
+                              "engine='density_matrix'; use it or noise={'correlated_readout': False}")
+        if program.metadata.get("leakage_flags"):
+            raise EngineError("quimb_mpdo: leakage (Gate.leakage_prob) is simulated by engine='density_matrix' "
+                              "only; use it or noise={'leakage': False}")
         for ins in program.instructions:
             if not isinstance(ins, Channel):
                 raise EngineError(
@@ -122,7 +130,6 @@ class QuimbMPDOEngine(Engine):
             "max_bond": self.max_bond,
             "cutoff": self.cutoff,
             "site_order": order,
-            "state": state,
             "library": f"quimb {_quimb_version()}",
         }
         return engine_output(state, meta, self.max_enumerate)

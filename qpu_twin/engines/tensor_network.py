@@ -30,7 +30,7 @@ not supported here: the error says to use ``density_matrix``.
 Outputs: the exact distribution over the classical bits when there are at most
 ``max_enumerate`` of them (a pruned left-to-right contraction), shot sampling
 by sequential conditional sampling from the MPDO otherwise, single-bitstring
-probabilities and Pauli expectation values from ``metadata["state"]``.
+probabilities and Pauli expectation values from the result's ``state``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import scipy.linalg
 
 from ..errors import EngineError
 from ..noise.program import Channel, Conditional, Measure, NoisyProgram
-from .base import Engine, EngineOutput, register_engine
+from .base import Engine, EngineOutput, check_option_values, register_engine
 
 _TR = np.array([1.0, 0.0, 0.0, 1.0])  # vec(I): contracts a site's (r, c) with r == c
 _DIAG = (np.array([1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))  # |0><0|, |1><1|
@@ -404,14 +404,18 @@ class MPDOState:
         return dict(sorted(counts.items())), clipped
 
 
-def check_mpdo_options(engine: str, max_bond, cutoff, unknown: dict | None = None) -> None:
-    if unknown:
-        raise EngineError(f"{engine}: unknown option(s) {sorted(unknown)} "
-                          "(known: max_bond, cutoff, max_enumerate, warn_threshold, progress)")
-    if max_bond is not None and max_bond < 1:
-        raise EngineError(f"{engine}: max_bond={max_bond!r} must be >= 1 or None")
-    if not 0 <= cutoff < 1:
-        raise EngineError(f"{engine}: cutoff={cutoff!r} must be in [0, 1)")
+MPDO_OPTIONS = ("max_bond", "cutoff", "max_enumerate", "warn_threshold", "progress")
+
+
+def check_mpdo_options(engine: str, max_bond, cutoff, max_enumerate=20) -> None:
+    if max_bond is not None and (isinstance(max_bond, bool) or not isinstance(max_bond, (int, np.integer))
+                                 or max_bond < 1):
+        raise EngineError(f"{engine}: max_bond={max_bond!r} must be an integer >= 1 or None")
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.floating)) or not 0 <= cutoff < 1:
+        raise EngineError(f"{engine}: cutoff={cutoff!r} must be a number in [0, 1)")
+    if isinstance(max_enumerate, bool) or not isinstance(max_enumerate, (int, np.integer)) \
+            or not 0 <= max_enumerate <= 30:
+        raise EngineError(f"{engine}: max_enumerate={max_enumerate!r} must be an integer in [0, 30]")
 
 
 def engine_output(state: MPDOState, meta: dict[str, Any], max_enumerate: int) -> EngineOutput:
@@ -424,9 +428,10 @@ def engine_output(state: MPDOState, meta: dict[str, Any], max_enumerate: int) ->
         meta["trace"] = state.trace()
         meta["probabilities"] = (
             f"not enumerated ({state.num_clbits} classical bits > max_enumerate={max_enumerate}); "
-            "use res.counts or res.metadata['engine_stats']['state'].probability(bitstring)"
+            "use res.counts or res.state.probability(bitstring)"
         )
-    return EngineOutput(probs, meta, sampler=state.sample)
+    return EngineOutput(probs, meta, sampler=state.sample, state=state,
+                        truncation_error=float(meta.get("truncation_error", 0.0)))
 
 
 def _site_order(program: NoisyProgram) -> list[int]:
@@ -475,16 +480,25 @@ class TensorNetworkEngine(Engine):
     """
 
     name = "tensor_network"
+    option_names = MPDO_OPTIONS
 
     def __init__(self, *, max_bond: int | None = 128, cutoff: float = 1e-12, max_enumerate: int = 20,
-                 warn_threshold: float = 1e-3, progress: bool | None = None, **options: Any):
+                 warn_threshold: float = 1e-3, progress: bool | None = None):
         super().__init__(max_bond=max_bond, cutoff=cutoff, max_enumerate=max_enumerate,
                          warn_threshold=warn_threshold)
-        check_mpdo_options("tensor_network", max_bond, cutoff, options)
+        check_mpdo_options("tensor_network", max_bond, cutoff, max_enumerate)
+        check_option_values("tensor_network", warn_threshold=warn_threshold, progress=progress)
         self.max_bond, self.cutoff = max_bond, cutoff
         self.max_enumerate, self.warn_threshold, self.progress = max_enumerate, warn_threshold, progress
 
     def check(self, program: NoisyProgram) -> None:
+        if program.readout_pairs:
+            raise EngineError("tensor_network: correlated readout (crosstalk.readout_pairs) is exact only in "
+                              "engine='density_matrix'; use it or noise={'correlated_readout': False}")
+        if program.metadata.get("leakage_flags"):
+            raise EngineError("tensor_network: leakage (Gate.leakage_prob) needs flag qubits and gates on up to 4 "
+                              "engine qubits: use engine='density_matrix' or noise={'leakage': False}")
+
         def walk(instrs):
             for ins in instrs:
                 if isinstance(ins, Conditional):
@@ -543,7 +557,6 @@ class TensorNetworkEngine(Engine):
             "sites": len(mp.sites),
             "record_sites": n_rec,
             "site_order": order,
-            "state": state,
         }
         if mp.truncation_error > self.warn_threshold:
             warnings.warn(

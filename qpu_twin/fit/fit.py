@@ -34,9 +34,14 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
-from ..benchmark.dataset import BenchCircuit
+from ..data import MeasuredCircuit
+from ..errors import (ArgumentError, FitError, check_bool, check_instance, check_int, check_path, check_real,
+                      check_sequence, check_str, did_you_mean, short_repr)
+from ..files import read_checkpoint, write_checkpoint
+from ..profiles.edit import ParameterRef, with_values
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
+from ..noise.readout import separation_errors
 from .likelihood import CircuitTerm, loglik_readout, make_terms
 
 
@@ -48,71 +53,50 @@ class FitParameter:
     stderr: float = float("nan")
     prior_value: float = float("nan")
     prior_sigma: float = float("nan")
+    #: the optimum lies on a bound of the parameter's search interval (the data push beyond it)
+    at_bound: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "target", self.ref.target)  # normalised (validated) target
+        check_real("value", self.value)
+        for name in ("stderr", "prior_value", "prior_sigma"):  # NaN: unknown
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+                raise ArgumentError(f"{name}={short_repr(v)}: must be a real number (NaN if unknown)")
+            if name != "prior_value" and v < 0:
+                raise ArgumentError(f"{name}={v!r}: must be >= 0 (NaN if unknown)")
+        check_bool("at_bound", self.at_bound)
+
+    @property
+    def ref(self) -> ParameterRef:
+        """The profile parameter this fit parameter sets."""
+        return ParameterRef(self.kind, self.target)
 
     @property
     def label(self) -> str:
-        if self.kind in ("gate_error", "overrotation"):
-            name, qubits = self.target
-            return f"{self.kind} {name}{tuple(qubits)}"
-        return f"{self.kind} {tuple(self.target)}"
+        return self.ref.label
 
     @property
     def qubits(self) -> frozenset:
-        if self.kind in ("gate_error", "overrotation"):
-            return frozenset(self.target[1])
-        return frozenset(self.target)
+        return self.ref.qubits
 
 
 def _get(profile: DeviceProfile, kind: str, target) -> float:
-    if kind == "p10":
-        return float(profile.qubit(target[0]).prob_meas1_prep0)
-    if kind == "p01":
-        return float(profile.qubit(target[0]).prob_meas0_prep1)
-    if kind == "t1_us":
-        return float(profile.qubit(target[0]).t1_us)
-    if kind == "t2_us":
-        return float(profile.qubit(target[0]).t2_us)
-    if kind == "gate_error":
-        return float(profile.gate(target[0], target[1]).error)
-    if kind == "overrotation":
-        return float(profile.gate(target[0], target[1]).overrotation)
-    if kind == "zz_khz":
-        return float(profile.zz_khz(*target) or 0.0)
-    raise ValueError(f"unknown parameter kind {kind!r}")
+    value = ParameterRef(kind, target).get(profile)
+    if value is None:
+        raise FitError(f"{ParameterRef(kind, target).label}: the profile {profile.name!r} gives no value to start from")
+    return value
 
 
 def profile_with(profile: DeviceProfile, params: Sequence[FitParameter], *, name: str | None = None) -> DeviceProfile:
-    """A copy of ``profile`` with the parameter values applied (validated)."""
-    d = profile.to_dict()
-    gates = {(g["name"], tuple(g["qubits"])): g for g in d["gates"]}
-    for p in params:
-        if p.kind in ("p10", "p01", "t1_us", "t2_us"):
-            q = d["qubits"][p.target[0]]
-            field_ = {"p10": "prob_meas1_prep0", "p01": "prob_meas0_prep1", "t1_us": "t1_us", "t2_us": "t2_us"}[p.kind]
-            q[field_] = float(p.value)
-            if p.kind == "t1_us" and q.get("t2_us") and q["t2_us"] > 2 * p.value:
-                q["t2_us"] = 2 * float(p.value)  # T2 <= 2 T1: the fit moved T1 below T2/2
-            if math.isfinite(p.stderr):
-                q.setdefault("uncertainty", {})[field_] = float(p.stderr)
-        elif p.kind in ("gate_error", "overrotation"):
-            g = gates[(p.target[0], tuple(p.target[1]))]
-            field_ = "error" if p.kind == "gate_error" else "overrotation"
-            g[field_] = float(p.value)
-            if math.isfinite(p.stderr):
-                g.setdefault("uncertainty", {})[field_] = float(p.stderr)
-        elif p.kind == "zz_khz":
-            zz = d.setdefault("crosstalk", {}).setdefault("zz", [])
-            a, b = sorted(p.target)
-            e = next((t for t in zz if sorted(t["qubits"]) == [a, b]), None)
-            if e is None:
-                e = {"qubits": [a, b]}
-                zz.append(e)
-            e["zz_khz"] = float(p.value)
-            if math.isfinite(p.stderr):
-                e.setdefault("uncertainty", {})["zz_khz"] = float(p.stderr)
-    if name:
-        d["name"] = name
-    return DeviceProfile.model_validate(d)
+    """A copy of ``profile`` with the parameter values (and finite standard errors) applied, validated.
+
+    A T1 moved below T2/2 (with T2 not fitted) takes T2 down to 2 T1, recorded in the notes.
+    """
+    check_instance("profile", profile, DeviceProfile)
+    params = check_sequence("params", params, of=FitParameter, what="FitParameter")
+    check_str("name", name, allow_none=True)
+    return with_values(profile, [(p.ref, p.value, p.stderr) for p in params], name=name, keep_t2_physical=True)
 
 
 def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
@@ -124,6 +108,8 @@ def _prior(kind: str, value: float, profile_sigma: float | None) -> float:
         return 0.5  # in log space
     if kind == "zz_khz":
         return max(0.5 * abs(value), 20.0)
+    if kind in _NEW_PHYSICS_SIGMA:
+        return _NEW_PHYSICS_SIGMA[kind]
     return 0.05  # overrotation
 
 
@@ -134,21 +120,45 @@ def _logprior(kind: str, x: float, mu: float, sigma: float) -> float:
 
 
 _LOG_KINDS = ("gate_error", "t1_us", "t2_us")  # fitted (and sampled) in log space
+#: Parameter kinds the fit knows (a subset of qpu_twin.profiles.edit.KINDS), with their search bounds.
 _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t1_us": (1.0, 5e4), "t2_us": (1.0, 1e5),
-           "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3)}
+           "zz_khz": (-2000.0, 2000.0), "overrotation": (-0.3, 0.3),
+           # the new physics (issue #14): Gaussian priors at the profile's value (0 when it gives none)
+           "prep_excited_prob": (0.0, 0.3), "meas_excitation_prob": (0.0, 0.3), "meas_relaxation_prob": (0.0, 0.3),
+           "readout_t1_window_ns": (0.0, 1e5), "leakage_prob": (0.0, 0.1), "detuning_sigma_khz": (0.0, 500.0),
+           "reset_error": (0.0, 0.5)}
+#: prior standard deviations of the new-physics kinds (absolute, in the kind's unit)
+_NEW_PHYSICS_SIGMA = {"prep_excited_prob": 0.05, "meas_excitation_prob": 0.05, "meas_relaxation_prob": 0.05,
+                      "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05}
+KINDS = tuple(_BOUNDS)
+#: Largest number of fit sweeps (rounds of readout + quantum blocks).
+MAX_SWEEPS = 1000
 
 
-def default_parameters(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *,
+def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
                        kinds: Sequence[str] = ("p10", "p01", "gate_error")) -> list[FitParameter]:
     """Parameters the circuits can constrain: readout of measured qubits, errors of the 2q gates they use, ..."""
-    measured, used_gates, active = set(), set(), set()
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    circuits = check_sequence("circuits", circuits, of=MeasuredCircuit, what="MeasuredCircuit")
+    kinds = _check_kinds(kinds)
+    measured, used_gates, active, remeasured, reset = set(), set(), set(), set(), set()
     for bc in circuits:
         c = bc.circuit
+        seen_meas: set[int] = set()
         for inst in c.data:
             name = inst.operation.name
             qs = tuple(c.find_bit(q).index for q in inst.qubits)
+            if name not in ("delay", "barrier", "measure") and seen_meas.intersection(qs):
+                remeasured.update(seen_meas.intersection(qs))
             if name == "measure":
+                if qs[0] in seen_meas:
+                    remeasured.add(qs[0])
+                seen_meas.add(qs[0])
                 measured.add(qs[0])
+            elif name == "reset":
+                reset.add(qs[0])
             elif len(qs) == 2 and name not in ("barrier",):
                 # the profile's orientation: a symmetric gate used as (b, a) is the profile's (a, b) entry
                 used_gates.add((name, profile.gate(name, qs).qubits if profile.has_gate(name, qs) else qs))
@@ -177,9 +187,42 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[BenchCircuit],
                 if a in active and b in active:
                     v = _get(profile, kind, (a, b))
                     out.append(FitParameter(kind, (a, b), v, prior_value=v, prior_sigma=_prior(kind, v, None)))
-        else:
-            raise ValueError(f"unknown parameter kind {kind!r}")
+        elif kind in ("prep_excited_prob", "detuning_sigma_khz"):
+            for q in sorted(active):
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind in ("meas_excitation_prob", "meas_relaxation_prob"):
+            for q in sorted(remeasured):  # backaction is seen only when the measured qubit is used again
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind == "readout_t1_window_ns":
+            for q in sorted(measured):
+                out.append(_new_physics_param(profile, kind, (q,), sigma=0.5 * (profile.qubit(q).readout_duration_ns
+                                                                                 or 1000.0)))
+        elif kind == "reset_error":
+            for q in sorted(reset):
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind == "leakage_prob":
+            for name, qs in sorted(used_gates):
+                if profile.has_gate(name, qs):
+                    out.append(_new_physics_param(profile, kind, (name, qs)))
+        else:  # pragma: no cover - _check_kinds refused it
+            raise FitError(f"kinds: unknown parameter kind {kind!r}")
     return out
+
+
+def _new_physics_param(profile: DeviceProfile, kind: str, target, sigma: float | None = None) -> FitParameter:
+    """A new-physics parameter: starts at (and has its Gaussian prior at) the profile's value, 0 if none."""
+    v = ParameterRef(kind, target).get(profile)
+    v = 0.0 if v is None else float(v)
+    return FitParameter(kind, target, v, prior_value=v, prior_sigma=sigma if sigma is not None else _prior(kind, v, None))
+
+
+def _check_kinds(kinds) -> list[str]:
+    kinds = check_sequence("kinds", kinds, of=str, what="parameter kinds")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise FitError(f"kinds: unknown parameter kind {kind!r}{did_you_mean(kind, KINDS)} "
+                           f"(known: {', '.join(KINDS)})")
+    return kinds
 
 
 @dataclass
@@ -193,7 +236,8 @@ class FitResult:
     def table(self) -> list[dict[str, Any]]:
         return [{"parameter": p.label, "kind": p.kind, "target": list(p.target) if p.kind not in
                  ("gate_error", "overrotation") else [p.target[0], list(p.target[1])],
-                 "datasheet": p.prior_value, "fitted": p.value, "stderr": p.stderr} for p in self.parameters]
+                 "datasheet": p.prior_value, "fitted": p.value, "stderr": p.stderr, "at_bound": p.at_bound}
+                for p in self.parameters]
 
 
 class _Model:
@@ -207,7 +251,9 @@ class _Model:
             self._simulate(t, self.twin)
 
     def _profile(self) -> DeviceProfile:
-        return profile_with(self.base, [p for p in self.params if p.kind not in ("p10", "p01")])
+        # readout parameters are included for the profile's consistency checks (a readout window's T1 part
+        # below p(0|1)); the simulations run with readout off, so they do not depend on them
+        return profile_with(self.base, self.params)
 
     def _simulate(self, t: CircuitTerm, twin: Twin) -> np.ndarray:
         import warnings
@@ -221,7 +267,13 @@ class _Model:
         t.p_act = arr.reshape([2] * t.num_clbits) if t.num_clbits else arr
         return t.p_act
 
-    def readout(self) -> dict[int, tuple[float, float]]:
+    def readout(self, *, stated: bool = False) -> dict[int, tuple[float, float]]:
+        """Per qubit (p(1|0), p(0|1)) of the recorded bit given the actual outcome.
+
+        With a readout window (``readout_t1_window_ns``) the simulated p_act already holds the
+        T1-in-window decay, so the confusion applied to it is the separation part (see
+        :mod:`qpu_twin.noise.readout`); ``stated=True`` returns the stated values instead.
+        """
         prof = self.base
         ro = {q.index: (q.prob_meas1_prep0 or 0.0, q.prob_meas0_prep1 or 0.0) for q in prof.qubits}
         for p in self.params:
@@ -229,7 +281,23 @@ class _Model:
                 q = p.target[0]
                 a, b = ro[q]
                 ro[q] = (p.value, b) if p.kind == "p10" else (a, p.value)
+        if stated or self.noise.get("readout_window") is False:
+            return ro
+        cur = self.twin.profile
+        for q, (p10, p01) in ro.items():
+            w = cur.qubit(q).readout_t1_window_ns
+            if w:
+                ro[q] = separation_errors(p10, p01, cur.qubit(q).t1_us, w)
         return ro
+
+    def _p01_scale(self) -> dict[int, float]:
+        """d s01 / d p01 = 1/a per qubit with a readout window (1 without)."""
+        cur = self.twin.profile
+        out = {}
+        for q in cur.qubits:
+            w = q.readout_t1_window_ns
+            out[q.index] = math.exp(w / (q.t1_us * 1e3)) if w and q.t1_us else 1.0
+        return out
 
     def logprior(self) -> float:
         return sum(_logprior(p.kind, p.value, p.prior_value, p.prior_sigma) for p in self.params)
@@ -243,6 +311,9 @@ class _Model:
         if not idx:
             return
         x0 = np.array([self.params[i].value for i in idx])
+        scale = self._p01_scale()
+        bounds = [self._readout_bounds(self.params[i]) for i in idx]
+        x0 = np.clip(x0, [b[0] for b in bounds], [b[1] for b in bounds])
 
         def f(x):
             for i, v in zip(idx, x):
@@ -252,11 +323,12 @@ class _Model:
             lp = 0.0
             for j, i in enumerate(idx):
                 p = self.params[i]
-                grad[j] = g[p.target[0]][0 if p.kind == "p10" else 1] - (p.value - p.prior_value) / p.prior_sigma**2
+                dll = g[p.target[0]][0 if p.kind == "p10" else 1] * (scale[p.target[0]] if p.kind == "p01" else 1.0)
+                grad[j] = dll - (p.value - p.prior_value) / p.prior_sigma**2
                 lp += _logprior(p.kind, p.value, p.prior_value, p.prior_sigma)
             return -(ll + lp), -grad
 
-        res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=[_BOUNDS["p10"]] * len(idx))
+        res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds)
         f(res.x)
         # observed Fisher information: finite differences of the analytic gradient
         h = 1e-6
@@ -273,8 +345,32 @@ class _Model:
             err = np.sqrt(np.clip(np.diag(cov), 0, None))
         except np.linalg.LinAlgError:
             err = np.full(len(idx), np.nan)
+        lo, hi = _BOUNDS["p10"]
         for j, i in enumerate(idx):
-            self.params[i] = replace(self.params[i], stderr=float(err[j]))
+            x = float(res.x[j])
+            stuck = x <= lo * (1 + 1e-6) or x >= hi - 1e-9
+            self.params[i] = replace(self.params[i], stderr=float(err[j]), at_bound=bool(stuck))
+
+    def _max_window(self, qubit: int) -> float:
+        """The longest readout window whose T1 part stays below the current p(0|1) (and the readout duration)."""
+        q = self.twin.profile.qubit(qubit)
+        p10, p01 = self.readout(stated=True)[qubit]
+        dur = q.readout_duration_ns or 0.0
+        if not q.t1_us:
+            return dur
+        frac = min(p01 / max(1.0 - p10, 1e-12), 1.0 - 1e-12)
+        return min(dur, -q.t1_us * 1e3 * math.log1p(-frac) * (1 - 1e-9))
+
+    def _readout_bounds(self, p: FitParameter) -> tuple[float, float]:
+        """p(0|1) cannot be below the T1 part of a readout window: (1 - a)(1 - p(1|0))."""
+        lo, hi = _BOUNDS["p10"]
+        if p.kind == "p01":
+            q = self.twin.profile.qubit(p.target[0])
+            w = q.readout_t1_window_ns
+            if w and q.t1_us:
+                a = math.exp(-w / (q.t1_us * 1e3))
+                lo = max(lo, (1 - a) * (1 - (q.prob_meas1_prep0 or 0.0)) + 1e-6)
+        return lo, hi
 
     # -------------------------------------------------------------- quantum parameters
     def _affected_terms(self, p: FitParameter) -> list[CircuitTerm]:
@@ -283,19 +379,8 @@ class _Model:
     def _twin_with(self, i: int, value: float) -> Twin:
         trial = list(self.params)
         trial[i] = replace(trial[i], value=float(value))
-        prof = profile_with(self.base, [p for p in trial if p.kind not in ("p10", "p01")])
-        twin = Twin(prof, noise=self.noise)
-        old, new = self.twin.builder(), twin.builder()
-        p = trial[i]
-        for key, s in old._cache.items():  # reuse every map the change cannot affect
-            if key[0] == "gate" and p.kind in ("gate_error", "overrotation") and key[2] == p.target[0] \
-                    and set(key[3]) == set(p.target[1]):  # either orientation (symmetric gates share an entry)
-                continue
-            if p.kind in ("t1_us", "t2_us") and ((key[0] == "idle" and key[1] == p.target[0]) or
-                                      (key[0] == "gate" and p.target[0] in key[3])):
-                continue
-            new._cache[key] = s
-        return twin
+        prof = profile_with(self.base, trial)
+        return self.twin.with_profile(prof)  # reuses every noise map the change cannot affect
 
     def _loglik_terms(self, terms, ro) -> float:
         return loglik_readout(terms, ro)
@@ -328,10 +413,19 @@ class _Model:
                     o.kind == "t2_us" and o.target == p.target for o in self.params):
                 a = max(a, math.log(q.t2_us / 2))  # T2 is fitted too: keep T1 >= T2/2 (never clip T2)
         else:
-            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}[p.kind]
+            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}.get(p.kind, hi - lo)
             a, b = max(lo, p.value - width), min(hi, p.value + width)
+            if p.kind == "readout_t1_window_ns":
+                b = min(b, self._max_window(p.target[0]))
         res = minimize_scalar(neg, bounds=(a, b), method="bounded", options={"maxiter": evals, "xatol": 1e-3})
-        u = float(res.x)
+        u, fu = float(res.x), float(res.fun)
+        # Brent's bounded search never evaluates the ends of the interval and stops after `evals` steps, so an
+        # optimum on a bound is approached but not reached: when the search ends near an end, try the end itself
+        for edge in (a, b):
+            if abs(u - edge) < 0.05 * (b - a):
+                f_edge = float(neg(edge))
+                if f_edge <= fu:
+                    u, fu = edge, f_edge
         # curvature of the negative log posterior at the optimum -> standard error
         step = 0.05 if log_space else (b - a) * 0.01
         # second difference on three points inside [a, b] (shifted at a bound: the parameter space ends there)
@@ -343,21 +437,24 @@ class _Model:
             err = v * su if log_space else su
         else:
             err = float("nan")
-        self.params[i] = replace(p, value=v, stderr=err)
+        # on a bound of the search interval (Brent's bounded search stops within xatol of it)
+        stuck = min(u - a, b - u) < 2e-3 * (1.0 if log_space else max(b - a, 1e-12))
+        self.params[i] = replace(p, value=v, stderr=err, at_bound=bool(stuck))
         self.twin = self._twin_with(i, v)
         for t in terms:
             self._simulate(t, self.twin)
         del saved
 
 
-def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parameters: list[FitParameter] | None = None,
-             kinds: Sequence[str] = ("p10", "p01", "gate_error"), noise: dict | None = None, sweeps: int = 2,
-             evals: int = 12, progress: bool = False, timestamp=None) -> FitResult:
+def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
+             parameters: list[FitParameter] | None = None, kinds: Sequence[str] = ("p10", "p01", "gate_error"),
+             noise: dict | None = None, sweeps: int = 2, evals: int = 12, progress: bool = False, timestamp=None,
+             checkpoint=None, resume: bool = False, keep_checkpoint: bool = False) -> FitResult:
     """Maximum a posteriori fit of ``profile`` to the measured counts of ``circuits``.
 
     Parameters
     ----------
-    circuits : BenchCircuit with counts
+    circuits : MeasuredCircuit with counts
         Physical circuits (run with ``transpile=False``) whose measurements write distinct bits.
     parameters : list of FitParameter, optional
         Default: :func:`default_parameters` with ``kinds``.
@@ -366,24 +463,97 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parame
     timestamp : datetime, optional
         Date of the fitted profile: when the data were taken (e.g. the latest
         training job). Default: the starting profile's snapshot date.
+    checkpoint : path, optional
+        After every step the fit's state is written there (atomically). On
+        Ctrl-C the fit stops with :class:`~qpu_twin.errors.Interrupted` naming it.
+        A finished fit deletes it (unless ``keep_checkpoint``).
+    resume : bool
+        Continue from ``checkpoint`` (same profile, circuits, parameters and
+        settings; else :class:`FitError`): the result equals an uninterrupted fit.
+    keep_checkpoint : bool
+        Leave the checkpoint of the finished fit in place (resuming from it
+        does not fit again), e.g. until the caller has used the result.
     """
     from tqdm import tqdm
 
+    from ..errors import Interrupted
+
+    from ..noise.options import NoiseOptions
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
+    circuits = check_sequence("circuits", circuits, of=MeasuredCircuit, what="MeasuredCircuit")
+    if parameters is not None:
+        parameters = check_sequence("parameters", parameters, of=FitParameter, what="FitParameter")
+    kinds = _check_kinds(kinds)
+    if noise is not None:
+        NoiseOptions.coerce(noise)  # validated; the fit keeps the dict form (checkpoint identity)
+        noise = {"level": noise} if isinstance(noise, str) else \
+            noise.as_dict() if isinstance(noise, NoiseOptions) else noise
+    sweeps = check_int("sweeps", sweeps, minimum=0, maximum=MAX_SWEEPS)
+    evals = check_int("evals", evals, minimum=1)
+    check_bool("progress", progress)
+    timestamp = _check_timestamp(timestamp)
+    check_path("checkpoint", checkpoint, allow_none=True)
+    check_bool("resume", resume)
+    check_bool("keep_checkpoint", keep_checkpoint)
     t0 = time.perf_counter()
     circuits = [c for c in circuits if c.counts]
+    if not circuits:
+        raise FitError("fit_twin: no circuit with measured counts")
     params = parameters if parameters is not None else default_parameters(profile, circuits, kinds=kinds)
     terms = make_terms(circuits)
+    steps: list[tuple] = []
+    quantum = [i for i, p in enumerate(params) if p.kind not in ("p10", "p01")]
+    for s_ in range(sweeps):
+        steps.append(("readout", s_))
+        steps += [("quantum", s_, i) for i in quantum]
+    steps.append(("final", sweeps))
+    ident = {"profile": profile.fingerprint, "circuits": [c.name for c in circuits],
+             "parameters": [p.label for p in params], "sweeps": sweeps, "evals": evals,
+             "noise": dict(noise or {"level": "lindblad"})}
+    done, history, seconds_before = 0, None, 0.0
+    if resume:
+        if checkpoint is None:
+            raise FitError("fit_twin(resume=True) needs checkpoint=PATH")
+        state = _read_checkpoint(checkpoint, ident)
+        params = [replace(p, value=v, stderr=e, at_bound=b) for p, (v, e, b) in zip(params, state["params"])]
+        done, history, seconds_before = state["done"], state["history"], state["seconds"]
     model = _Model(profile, terms, params, noise or {"level": "lindblad"})
-    history = [{"stage": "start", "log_posterior": model.log_posterior()}]
-    quantum = [i for i, p in enumerate(model.params) if p.kind not in ("p10", "p01")]
-    for s in range(sweeps):
-        model.fit_readout()
-        history.append({"stage": f"sweep {s + 1} readout", "log_posterior": model.log_posterior()})
-        for i in tqdm(quantum, desc=f"fit sweep {s + 1}", disable=not progress):
-            model.fit_one(i, evals=evals)
-        history.append({"stage": f"sweep {s + 1} quantum", "log_posterior": model.log_posterior()})
-    model.fit_readout()
-    history.append({"stage": "final readout", "log_posterior": model.log_posterior()})
+    if history is None:
+        history = [{"stage": "start", "log_posterior": model.log_posterior()}]
+    bar = tqdm(total=len(steps), initial=done, desc="fit", disable=not progress)
+    # (parameters, history, steps done) after the last finished step, replaced in one assignment (a step in
+    # progress moves the parameters; a Ctrl-C saves this, and resuming redoes the interrupted step)
+    saved = (list(model.params), list(history), done)
+    try:
+        for k in range(done, len(steps)):
+            step = steps[k]
+            if step[0] == "quantum":
+                model.fit_one(step[2], evals=evals)
+                if k + 1 == len(steps) or steps[k + 1][0] != "quantum":
+                    history.append({"stage": f"sweep {step[1] + 1} quantum", "log_posterior": model.log_posterior()})
+            else:
+                model.fit_readout()
+                label = f"sweep {step[1] + 1} readout" if step[0] == "readout" else "final readout"
+                history.append({"stage": label, "log_posterior": model.log_posterior()})
+            saved = (list(model.params), list(history), k + 1)
+            bar.update(1)
+            if checkpoint is not None:
+                _write_checkpoint(checkpoint, ident, *saved, seconds_before + time.perf_counter() - t0)
+    except KeyboardInterrupt:
+        bar.close()
+        if checkpoint is None:
+            raise
+        _write_checkpoint(checkpoint, ident, *saved, seconds_before + time.perf_counter() - t0)
+        done = saved[2]
+        raise Interrupted(f"fit stopped after {done} of {len(steps)} steps; its state is saved in {checkpoint} "
+                          "(continue with resume=True; CLI: the same command with --resume)", str(checkpoint)) from None
+    bar.close()
+    if checkpoint is not None and not keep_checkpoint:
+        from pathlib import Path
+
+        Path(checkpoint).unlink(missing_ok=True)  # the fit is complete: nothing to resume
     fitted = profile_with(profile, model.params, name=profile.name)
     fitted = fitted.replace(provenance={
         "source": f"fit of {profile.name} ({profile.fingerprint}) to {len(circuits)} circuits' measured counts",
@@ -395,4 +565,38 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[BenchCircuit], *, parame
         fitted = fitted.replace(provenance={**fitted.provenance.model_dump(mode="json"), "notes": [
             f"timestamp {fitted.timestamp.isoformat()}: when the fitted data were taken (starting snapshot "
             f"{profile.timestamp.isoformat()})", *fitted.provenance.notes]})
-    return FitResult(fitted, model.params, model.log_posterior(), history, time.perf_counter() - t0)
+    if checkpoint is not None:
+        from pathlib import Path
+
+        Path(checkpoint).unlink(missing_ok=True)  # the fit is complete: nothing to resume (as run_benchmark)
+    return FitResult(fitted, model.params, model.log_posterior(), history,
+                     seconds_before + time.perf_counter() - t0)
+
+
+_CHECKPOINT_VERSION = 1
+
+
+def _check_timestamp(timestamp):
+    """None, a datetime, or an ISO 8601 string (read as a datetime); else ArgumentError."""
+    from datetime import datetime
+
+    if timestamp is None or isinstance(timestamp, datetime):
+        return timestamp
+    if isinstance(timestamp, str):
+        try:
+            return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise ArgumentError(f"timestamp={short_repr(timestamp)}: must be a datetime or an ISO 8601 string")
+
+
+def _write_checkpoint(path, ident: dict, params, history, done: int, seconds: float) -> None:
+    write_checkpoint(path, kind="fit", version=_CHECKPOINT_VERSION, ident=ident, done=done, history=history,
+                     seconds=seconds, params=[[p.value, p.stderr, p.at_bound] for p in params])
+
+
+def _read_checkpoint(path, ident: dict) -> dict:
+    data = read_checkpoint(path, kind="fit", version=_CHECKPOINT_VERSION, ident=ident, error=FitError, what="fit",
+                           needed="the same dataset, profile, kinds, split and settings")
+    return {"done": int(data["done"]), "history": data["history"], "seconds": float(data["seconds"]),
+            "params": [(float(v), float(e), bool(b)) for v, e, b in data["params"]]}

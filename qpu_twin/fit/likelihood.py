@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..benchmark.dataset import BenchCircuit
+from ..data import MeasuredCircuit
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
 
@@ -64,7 +64,7 @@ def _to_dict(arr: np.ndarray) -> dict[str, float]:
     return {format(i, f"0{nc}b"): float(v) for i, v in enumerate(flat) if v > 0}
 
 
-def make_terms(circuits: list[BenchCircuit]) -> list[CircuitTerm]:
+def make_terms(circuits: list[MeasuredCircuit]) -> list[CircuitTerm]:
     terms = []
     for bc in circuits:
         ev = _events(bc.circuit)

@@ -18,18 +18,23 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import QpuTwinError
+from ..errors import ArgumentError, check_finite_mapping, check_instance, check_int, check_real, check_sequence
 from ..profiles.model import DeviceProfile
 from ..twin import Twin
 from .fit import _BOUNDS, _LOG_KINDS, FitParameter, FitResult, profile_with
 
 
 def posterior_from_fit(fit: FitResult) -> list[FitParameter]:
+    """The fitted parameters with a finite standard error (the posterior of :func:`predict_with_uncertainty`)."""
+    check_instance("fit", fit, FitResult)
     return [p for p in fit.parameters if np.isfinite(p.stderr)]
 
 
 def posterior_from_profile(profile: DeviceProfile) -> list[FitParameter]:
     """Parameters with the standard errors a profile states (``uncertainty`` fields)."""
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
     out = []
     for q in profile.qubits:
         for field, kind in (("prob_meas1_prep0", "p10"), ("prob_meas0_prep1", "p01"), ("t1_us", "t1_us"),
@@ -43,6 +48,10 @@ def posterior_from_profile(profile: DeviceProfile) -> list[FitParameter]:
         if "zz_khz" in t.uncertainty:
             out.append(FitParameter("zz_khz", tuple(t.qubits), float(t.zz_khz), float(t.uncertainty["zz_khz"])))
     return out
+
+
+#: Largest number of parameter draws of :func:`predict_with_uncertainty`.
+MAX_SAMPLES = 100_000
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,24 @@ def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequenc
                              samples: int = 60, level: float = 0.95, seed=None, transpile: bool = False,
                              noise="lindblad") -> Prediction:
     """Prediction intervals for the outcome frequencies of an ``shots``-shot run of ``circuit``."""
+    from ..compile.circuits import load_circuit
+    from ..noise.options import NoiseOptions
+    from ..profiles.store import load_profile
+    from ..seeding import check_seed
+    from ..twin import MAX_SHOTS, _check_circuit_type, _check_transpile
+
+    profile = load_profile(profile)
+    _check_circuit_type("circuit", circuit)
+    circuit = load_circuit(circuit)
+    posterior = check_sequence("posterior", posterior, of=FitParameter, what="FitParameter")
+    shots = check_int("shots", shots, minimum=1, maximum=MAX_SHOTS)
+    samples = check_int("samples", samples, minimum=1, maximum=MAX_SAMPLES)
+    level = check_real("level", level, minimum=0.0, maximum=1.0, strict_minimum=True)
+    if level == 1.0:
+        raise ArgumentError("level=1.0: must be < 1 (a 100 % interval is unbounded)")
+    check_seed(seed)
+    transpile = _check_transpile(transpile)
+    NoiseOptions.coerce(noise)
     rng = np.random.default_rng(seed)
     dists = []
     with warnings.catch_warnings():
@@ -108,9 +135,11 @@ def consistency_test(pred: Prediction, counts: dict[str, int]) -> float:
     from the prediction's own samples, which include shot noise for
     ``pred.shots`` shots, so ``counts`` must have that many shots.
     """
-    shots = sum(counts.values())
+    check_instance("pred", pred, Prediction)
+    counts = check_finite_mapping("counts", counts, integer=True)
+    shots = int(sum(counts.values()))
     if shots != pred.shots:
-        raise QpuTwinError(f"consistency_test: counts have {shots} shots but the prediction was made for "
+        raise ArgumentError(f"consistency_test: counts have {shots} shots but the prediction was made for "
                            f"shots={pred.shots}; predict with the measured number of shots")
     keys = sorted(set(pred.keys) | set(counts))
     mean = np.array([max(pred.mean.get(k, 0.0), 1e-12) for k in keys])

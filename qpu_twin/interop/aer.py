@@ -13,7 +13,13 @@ from __future__ import annotations
 import warnings
 
 from ..compile.target import cached_target
+from ..errors import ArgumentError, DataError, check_instance
+from ..noise.aer_level import _check_gate_args, aer_gate_superop  # noqa: F401 - re-exported (the builder's Aer-level maps)
+from ..profiles.gates import NON_GATE_INSTRUCTIONS
 from ..profiles.model import DeviceProfile
+
+__all__ = ["aer_exact_distribution", "aer_gate_error", "aer_gate_errors", "aer_gate_superop",
+           "aer_noise_model_from_ibm_properties", "measures_only_at_end", "to_aer_noise_model"]
 
 
 class _TargetBackend:
@@ -60,7 +66,7 @@ def to_aer_noise_model(profile: DeviceProfile | str):
     """
     from qiskit_aer.noise import NoiseModel
 
-    from ..profiles.io import load_profile
+    from ..profiles.store import load_profile
 
     profile = load_profile(profile)
     with warnings.catch_warnings():
@@ -79,7 +85,8 @@ def aer_gate_error(profile: DeviceProfile, name: str, qubits: tuple[int, ...]):
     :func:`aer_gate_errors` (which builds the whole table: seconds on a
     127-qubit device); falls back to the table if those routines move.
     """
-    key = (profile.fingerprint, name, tuple(qubits))
+    profile, qubits = _check_gate_args(profile, name, qubits, non_gates=NON_GATE_INSTRUCTIONS)
+    key = (profile.fingerprint, name, qubits)
     if key in _SINGLE:
         return _SINGLE[key]
     try:
@@ -115,6 +122,9 @@ def aer_gate_errors(profile: DeviceProfile) -> dict:
     """``{(name, qubits): QuantumError}`` exactly as Aer's ``from_backend`` builds them (cached)."""
     from qiskit_aer.noise.device.models import basic_device_gate_errors
 
+    from ..profiles.store import load_profile
+
+    profile = load_profile(profile)
     key = profile.fingerprint
     if key not in _ERRORS:
         with warnings.catch_warnings():
@@ -146,66 +156,16 @@ def aer_noise_model_from_ibm_properties(properties: dict, configuration: dict | 
     from qiskit_aer.noise import NoiseModel
     from qiskit_ibm_runtime.models import BackendProperties
 
-    props = BackendProperties.from_dict(_strip_tzlocal(properties))
+    check_instance("properties", properties, dict)
+    check_instance("configuration", configuration, dict, allow_none=True)
+    try:
+        props = BackendProperties.from_dict(_strip_tzlocal(properties))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(f"properties: not a valid IBM backend_properties dict ({type(exc).__name__}: {exc})") from None
     dt = (configuration or {}).get("dt")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return NoiseModel.from_backend_properties(props, dt=dt) if dt else NoiseModel.from_backend_properties(props)
-
-
-def aer_gate_superop(profile: DeviceProfile, name: str, qubits: tuple[int, ...]):
-    """Row-major superoperator of the error :func:`aer_gate_error` returns (None if no error).
-
-    Built numerically with Aer's formulas, ~100x faster than converting the
-    ``QuantumError``: thermal relaxation over the gate duration on each qubit
-    (T2 truncated to 2*T1, zero temperature), preceded by a depolarizing channel
-    with Aer's parameter p = d (F_relax - F) / (d F_relax - 1) when the stated
-    error exceeds the relaxation infidelity. ``tests/noise/test_aer_level.py``
-    checks it against Aer's own ``QuantumError`` for every gate of several devices.
-    """
-    import numpy as np
-
-    from ..noise import channels as ch
-
-    target = cached_target(profile)
-    if name not in target.operation_names:
-        return None
-    props = target[name].get(tuple(qubits))
-    if props is None:
-        return None
-    k = len(qubits)
-    relax = None
-    if props.duration:
-        relax = np.eye(4**k, dtype=complex)
-        for j, q in enumerate(qubits):
-            qp = target.qubit_properties[q]
-            t1 = None if qp.t1 is None else qp.t1 * 1e6
-            t2 = None if qp.t2 is None else qp.t2 * 1e6
-            if t1 is not None and t2 is not None:
-                t2 = min(t2, 2 * t1)
-            relax = ch.embed_superop(ch.relaxation_superop(props.duration * 1e9, t1, t2), [j], k) @ relax
-    from qiskit.circuit import Gate
-
-    depol = None
-    if props.error and isinstance(target.operation_from_name(name), Gate):
-        d = 2**k
-        if relax is not None:
-            relax_fid = ch.average_gate_fidelity(relax, np.eye(d))
-        else:
-            relax_fid = 1.0
-        relax_infid = 1.0 - relax_fid
-        if props.error > relax_infid:
-            err = min(props.error, d / (d + 1))
-            p = d * (err - relax_infid) / (d * relax_fid - 1)
-            p = min(p, 4**k / (4**k - 1))
-            depol = ch.depolarizing_superop(p, k)
-    if depol is None and relax is None:
-        return None
-    if depol is None:
-        return relax
-    if relax is None:
-        return depol
-    return relax @ depol  # Aer: depol_error.compose(relax_error) = depolarize, then relax
 
 
 def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
@@ -213,12 +173,17 @@ def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
 
     Aer's density-matrix method evolves the state up to the final
     measurements (``save_density_matrix``); the readout-error matrices of the
-    same NoiseModel are applied classically. Raises ValueError for mid-circuit
-    measurements (then sample with Aer instead).
+    same NoiseModel are applied classically. Raises :class:`ArgumentError` for
+    mid-circuit measurements (check with :func:`measures_only_at_end`; sample
+    with Aer instead).
     """
     import numpy as np
+    from qiskit import QuantumCircuit
     from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
 
+    check_instance("compiled", compiled, QuantumCircuit)
+    check_instance("noise_model", noise_model, NoiseModel, allow_none=True)
     body = compiled.copy_empty_like()
     meas = []  # (qubit, clbit)
     for inst in compiled.data:
@@ -226,10 +191,12 @@ def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
             meas.append((compiled.find_bit(inst.qubits[0]).index, compiled.find_bit(inst.clbits[0]).index))
             continue
         if meas and inst.operation.name != "barrier":
-            raise ValueError("aer_exact_distribution: only terminal measurements are supported")
+            raise ArgumentError(f"aer_exact_distribution: circuit {compiled.name!r} has an operation "
+                                f"({inst.operation.name}) after a measurement: only terminal measurements "
+                                "are supported (sample with AerSimulator instead)")
         body.append(inst)
     if not meas:
-        raise ValueError("aer_exact_distribution: the circuit measures nothing")
+        raise ArgumentError(f"aer_exact_distribution: circuit {compiled.name!r} measures nothing")
     qubits = [q for q, _ in meas]
     body.save_density_matrix(qubits=qubits, label="rho")
     sim = AerSimulator(method="density_matrix", noise_model=noise_model)
@@ -255,3 +222,18 @@ def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
         s = format(key, f"0{nc}b")
         out[s] = out.get(s, 0.0) + float(p)
     return out
+
+
+def measures_only_at_end(circuit) -> bool:
+    """True if ``circuit`` measures something and nothing but barriers follows its first measurement."""
+    from qiskit import QuantumCircuit
+
+    check_instance("circuit", circuit, QuantumCircuit)
+    seen = False
+    for inst in circuit.data:
+        name = inst.operation.name
+        if name == "measure":
+            seen = True
+        elif seen and name != "barrier":
+            return False
+    return seen

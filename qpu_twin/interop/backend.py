@@ -1,19 +1,23 @@
 """The twin as a Qiskit ``BackendV2``: use it wherever Qiskit code expects a device.
 
     >>> from qiskit import QuantumCircuit, transpile
-    >>> from qpu_twin import TwinBackend
-    >>> backend = TwinBackend("line5", seed=1)
+    >>> from qpu_twin import Twin, TwinBackend
+    >>> backend = TwinBackend(Twin("line5"), seed=1)
     >>> qc = QuantumCircuit(2, 2); qc.h(0); qc.cx(0, 1); qc.measure([0, 1], [0, 1])
     >>> counts = backend.run(transpile(qc, backend), shots=1000).result().get_counts()
     >>> sum(counts.values())
     1000
 
-``run`` accepts circuits that are already native and physical (as
-``transpile(circuit, backend)`` produces: they run exactly as given) or any
-other circuit (transpiled onto the profile first). The job is synchronous; its
-``result()`` is a standard Qiskit ``Result`` with counts and, with
-``memory=True``, per-shot memory. The exact twin results (probabilities,
-metadata) of a job are in ``job.twin_results``.
+``run`` keeps the physical qubits a circuit names, as a real backend does: a
+circuit's qubit i is device qubit i (a transpiled circuit's ``layout`` already
+made it so), whether it spans the whole device or not (qiskit-experiments
+sends 1- and 2-qubit circuits for RB on chosen qubits). Native circuits run
+exactly as given; other circuits are translated to native gates from that
+initial layout (``transpile=True`` instead lets Qiskit choose the layout).
+The job is synchronous; its ``result()`` is a standard Qiskit ``Result`` with
+counts and, with ``memory=True``, per-shot memory. Counts are those of
+``Twin.run`` with the same seed (one sampler). The exact twin results
+(probabilities, metadata) of a job are in ``job.twin_results``.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ import numpy as np
 from qiskit.providers import BackendV2, JobStatus, JobV1, Options
 from qiskit.result import Result
 
-from ..compile.circuits import check_native
 from ..compile.target import build_target
-from ..errors import CompileError
-from ..profiles.io import load_profile
-from ..profiles.model import DeviceProfile
+from ..engines.sampling import memory_from_counts
+from ..errors import ArgumentError, CompileError, check_bool, check_choice, check_int, check_kwargs, short_repr
+from ..seeding import seed_sequence
+from ..twin import MAX_SHOTS
+
+__all__ = ["TwinBackend", "TwinJob"]
 
 
 class TwinJob(JobV1):
@@ -56,34 +62,41 @@ class TwinBackend(BackendV2):
 
     Parameters
     ----------
-    profile : DeviceProfile or str
-        Profile or shipped profile name/path.
-    engine : str
-        ``"auto"`` (default), ``"density_matrix"`` or ``"tensor_network"``.
-    noise : str, dict or NoiseOptions
-        ``"lindblad"`` (default), ``"aer"``, ``"ideal"`` or a dict of options.
+    twin : Twin, DeviceProfile or str
+        The twin to run on (used as it is: its noise, engine, scheduling,
+        optimization level and memory limit), or a profile / shipped profile
+        name to build one from the keyword arguments below.
     seed : int, optional
         Default ``seed_simulator`` (per-run override with ``run(..., seed_simulator=...)``).
-    engine_options : dict, optional
-        Passed to the tensor-network engine.
+    engine, noise, engine_options, scheduling, optimization_level, max_memory_bytes
+        :class:`~qpu_twin.Twin` arguments, when ``twin`` is a profile.
 
     The ``target`` holds every operational native gate with its duration and
     error, ``measure`` (duration, mean and asymmetric readout errors),
     ``reset``, ``delay``, declared control flow, ``dt`` and T1/T2/frequency.
     """
 
-    def __init__(self, profile: DeviceProfile | str, *, engine: str = "auto", noise="lindblad", seed: int | None = None,
-                 engine_options: dict | None = None):
+    def __init__(self, twin, *, seed: int | None = None, **twin_kwargs: Any):
         from ..twin import Twin
 
-        self.profile = load_profile(profile)
+        if isinstance(twin, Twin):
+            if twin_kwargs:
+                raise ArgumentError(f"TwinBackend(Twin, ...): {sorted(twin_kwargs)} are Twin arguments; set them on "
+                                    "the Twin (or pass a profile instead of a Twin)")
+        else:
+            known = {"engine", "noise", "engine_options", "scheduling", "optimization_level", "max_memory_bytes"}
+            check_kwargs("TwinBackend", twin_kwargs, known | {"seed"})
+            twin = Twin(twin, **twin_kwargs)
+        self.twin = twin
+        self.profile = twin.profile
         super().__init__(
             name=f"twin_{self.profile.name}",
             description=f"qpu_twin digital twin of {self.profile.name} ({self.profile.timestamp.isoformat()})",
             backend_version="1",
         )
         self._target = build_target(self.profile)
-        self.twin = Twin(self.profile, noise=noise, engine=engine, engine_options=engine_options)
+        if seed is not None:
+            seed_sequence(seed, name="seed")  # validate now, not at the first run
         self._seed = seed
         self._job_count = 0
 
@@ -107,42 +120,47 @@ class TwinBackend(BackendV2):
     def __repr__(self) -> str:
         return f"TwinBackend({self.profile.name!r}, noise={self.twin.noise.level!r}, engine={self.twin.engine!r})"
 
-    def _is_native(self, qc) -> bool:
-        try:
-            check_native(qc, self.profile)
-            return qc.num_qubits == self.profile.num_qubits
-        except CompileError:
-            return False
-
     def run(self, run_input, **options: Any) -> TwinJob:
         """Run one circuit or a list; options: ``shots``, ``memory``, ``seed_simulator``, ``transpile``.
 
-        ``transpile=None`` (default) transpiles only circuits that are not
-        already native and physical for this device.
+        ``transpile=None`` (default): keep the circuit's physical qubits (see
+        the module docstring); ``True``: let Qiskit lay it out; ``False``: the
+        circuit must already be native and physical.
         """
         if options.get("parameter_binds"):
             raise CompileError("TwinBackend.run: parameter_binds is not supported; bind the parameters with "
                                "circuit.assign_parameters(...) before run() (the primitives do this)")
         opts = dict(self.options.__dict__)
-        unknown = set(options) - set(opts) - {"parameter_binds", "init_qubits", "rep_delay"}
-        if unknown:
-            raise CompileError(f"TwinBackend.run: unknown option(s) {sorted(unknown)} (known: {sorted(opts)})")
+        check_kwargs("TwinBackend.run", options, set(opts) | {"parameter_binds", "init_qubits", "rep_delay"})
         opts.update(options)
-        circuits = run_input if isinstance(run_input, (list, tuple)) else [run_input]
-        shots = int(opts["shots"])
+        circuits = list(run_input) if isinstance(run_input, (list, tuple)) else [run_input]
+        from qiskit import QuantumCircuit
+
+        for i, qc in enumerate(circuits):
+            if not isinstance(qc, QuantumCircuit):
+                where = f"run_input[{i}]" if isinstance(run_input, (list, tuple)) else "run_input"
+                raise ArgumentError(f"{where}={short_repr(qc)}: must be a QuantumCircuit (got {type(qc).__name__})")
+        shots = check_int("shots", opts["shots"], minimum=1, maximum=MAX_SHOTS)
+        check_bool("memory", opts["memory"])
+        check_choice("transpile", opts["transpile"], [None, True, False, "physical"])
         seed = opts["seed_simulator"] if opts["seed_simulator"] is not None else self._seed
+        if opts["seed_simulator"] is not None:
+            from ..seeding import seed_sequence
+
+            seed_sequence(opts["seed_simulator"], name="seed_simulator")
         if opts.get("meas_level", 2) != 2:
-            raise CompileError(f"TwinBackend supports meas_level=2 only, got {opts['meas_level']!r}")
-        ss = np.random.SeedSequence(seed)
-        children = ss.spawn(len(circuits))
-        twin_results, exp_results = [], []
-        for qc, child in zip(circuits, children):
-            transpile = opts["transpile"] if opts["transpile"] is not None else not self._is_native(qc)
-            res = self.twin.run(qc, shots=None, seed=child, transpile=transpile)
-            rng = np.random.default_rng(child.spawn(1)[0])
-            memory = _sample_memory(res, shots, rng)
-            twin_results.append(res)
-            exp_results.append(_experiment_dict(qc, res, memory, shots, bool(opts["memory"])))
+            raise ArgumentError(f"meas_level={short_repr(opts['meas_level'])}: TwinBackend supports meas_level=2 only")
+        transpile = "physical" if opts["transpile"] is None else opts["transpile"]
+        twin_results = self.twin.run(circuits, shots=shots, seed=seed, transpile=transpile, progress=False)
+        exp_results = []
+        for qc, res in zip(circuits, twin_results):
+            memory = None
+            if opts["memory"]:
+                # the circuit's second child seed (the first one drew the counts): deterministic order
+                mem_ss = np.random.SeedSequence(res.metadata["seed_entropy"],
+                                                spawn_key=tuple(res.metadata["seed_spawn_key"]) + (1,))
+                memory = memory_from_counts(res.counts, np.random.default_rng(mem_ss))
+            exp_results.append(_experiment_dict(qc, res, memory, shots))
         self._job_count += 1
         job_id = f"twin-{uuid.uuid4().hex[:12]}"
         result = Result.from_dict({
@@ -159,33 +177,13 @@ class TwinBackend(BackendV2):
         return TwinJob(self, job_id, result, twin_results)
 
 
-def _sample_memory(res, shots: int, rng: np.random.Generator) -> list[int]:
-    """Per-shot outcomes (integers over the classical register) drawn from the twin's result."""
-    probs = res.probabilities
-    if probs:
-        keys = list(probs)
-        p = np.maximum(np.array([probs[k] for k in keys]), 0.0)
-        p /= p.sum()
-        idx = rng.choice(len(keys), size=shots, p=p)
-        return [int(keys[i], 2) if keys[i] else 0 for i in idx]
-    # large circuits: sample via the engine state
-    state = res.metadata["engine_stats"].get("state")
-    counts, _ = state.sample(shots, rng)
-    out = [int(k, 2) if k else 0 for k, c in counts.items() for _ in range(c)]
-    rng.shuffle(out)
-    return out
-
-
-def _experiment_dict(qc, res, memory: list[int], shots: int, want_memory: bool) -> dict:
-    counts: dict[str, int] = {}
-    for m in memory:
-        key = hex(m)
-        counts[key] = counts.get(key, 0) + 1
+def _experiment_dict(qc, res, memory: list[str] | None, shots: int) -> dict:
+    counts = {hex(int(k, 2) if k else 0): c for k, c in res.counts.items()}
     creg_sizes = [[reg.name, reg.size] for reg in qc.cregs]
     clbit_labels = [[reg.name, i] for reg in qc.cregs for i in range(reg.size)]
     data: dict[str, Any] = {"counts": counts}
-    if want_memory:
-        data["memory"] = [hex(m) for m in memory]
+    if memory is not None:
+        data["memory"] = [hex(int(k, 2) if k else 0) for k in memory]
     return {
         "shots": shots,
         "success": True,
@@ -200,7 +198,7 @@ def _experiment_dict(qc, res, memory: list[int], shots: int, want_memory: bool) 
             "metadata": dict(qc.metadata or {}),
         },
         "status": "DONE",
-        "seed_simulator": None,
+        "seed_simulator": res.metadata["seed_entropy"],
         "metadata": {"engine": res.engine, "active_qubits": res.metadata["active_qubits"],
                      "profile_fingerprint": res.metadata["profile_fingerprint"]},
     }

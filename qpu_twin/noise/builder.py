@@ -45,6 +45,9 @@ import scipy.linalg
 from ..errors import CompileError, DecoherenceWarning
 from ..profiles.model import DeviceProfile
 from . import channels as ch
+from . import leakage as lk
+from . import readout as ro
+from .aer_level import aer_gate_superop
 from .options import NoiseOptions
 from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_terminal
 
@@ -88,6 +91,21 @@ def gate_unitary(operation) -> np.ndarray:
         raise CompileError(f"gate {operation.name!r} has no matrix (unbound parameters?): {exc}") from None
 
 
+def _last_starts(ops) -> dict[int, float]:
+    """Start time of the last non-idle op of every qubit (recursing into conditionals)."""
+    out: dict[int, float] = {}
+    for op in ops:
+        if op.kind in ("idle", "delay"):
+            continue
+        for q in op.qubits:
+            out[q] = max(out.get(q, -1.0), op.start_ns)
+        if op.kind == "if_else" and op.bodies:
+            for body in op.bodies:
+                for q, t in _last_starts(body).items():
+                    out[q] = max(out.get(q, -1.0), t)
+    return out
+
+
 class NoiseBuilder:
     """Builds and caches the noise maps of one profile at one noise setting.
 
@@ -103,7 +121,51 @@ class NoiseBuilder:
         self._warned: set = set()
         self._pending_warnings: list[str] = []
         self._batch = False
+        self._meas_windows: list = []
+        self._flags: dict[int, int] = {}
+        self._detuning: dict[int, float] = {}
+        self._last_start: dict[int, float] = {}
         self.stats = {"integrations": 0, "cache_hits": 0}
+
+    def derive(self, profile: DeviceProfile) -> "NoiseBuilder":
+        """A builder for a changed ``profile`` that keeps every cached map the change cannot affect.
+
+        Idle maps depend on their qubit's T1/T2; gate maps on the gate's entry
+        (error, duration, over-rotation) and the T1/T2 of its qubits; the decoherence-only
+        gate maps of the dressed ZZ scheme on the same except the error. Maps whose
+        inputs are equal in both profiles are reused, the rest are rebuilt on
+        demand: a fit that changes one parameter re-integrates only its maps.
+        """
+        new = NoiseBuilder(profile, self.options)
+        if profile.num_qubits != self.profile.num_qubits:
+            return new
+        relax = [(q.t1_us, q.t2_us) for q in self.profile.qubits]
+        changed_q = {i for i, (q, r) in enumerate(zip(profile.qubits, relax)) if (q.t1_us, q.t2_us) != r}
+        same_gate: dict[tuple, bool] = {}
+
+        def gate_unchanged(name: str, qubits: tuple) -> bool:
+            key = (name, qubits)
+            if key not in same_gate:
+                old_has, new_has = self.profile.has_gate(name, qubits), profile.has_gate(name, qubits)
+                same_gate[key] = old_has and new_has and self.profile.gate(name, qubits) == profile.gate(name, qubits)
+            return same_gate[key]
+
+        def same_drive(name: str, qubits: tuple) -> bool:  # what a decoherence-only gate map depends on
+            return (self.profile.has_gate(name, qubits) and profile.has_gate(name, qubits)
+                    and self.profile.gate(name, qubits).overrotation == profile.gate(name, qubits).overrotation)
+
+        for key, s in self._cache.items():
+            if key[0] == "idle":
+                keep = key[1] not in changed_q
+            elif key[0] == "gate":
+                keep = not changed_q.intersection(key[3]) and gate_unchanged(key[2], key[3])
+            elif key[0] == "gate-dec":  # ("gate-dec", name, qubits, params, duration): not the gate error
+                keep = not changed_q.intersection(key[2]) and same_drive(key[1], key[2])
+            else:
+                keep = False
+            if keep:
+                new._cache[key] = s
+        return new
 
     # ------------------------------------------------------------------ per-op maps
     def _relax_params(self, q: int) -> tuple[float | None, float | None]:
@@ -173,29 +235,53 @@ class NoiseBuilder:
         self._cache[key] = s
         return s
 
-    def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
-        k = len(qubits)
-        d = 2**k
-        if duration <= 0:
-            return ch.unitary_superop(u)  # virtual gate: exact frame change
+    def _gate_generator(self, qubits, u, duration, overrotation: float = 0.0):
+        """(H in rad/ns, per-qubit collapse operators) of a native gate of duration T: H = i log(U)/T."""
         h = 1j * scipy.linalg.logm(u) / duration  # rad/ns
         h = 0.5 * (h + h.conj().T)
         if overrotation:
             h = h * (1.0 + overrotation)  # coherent over-rotation: the drive implements U^(1+eps)
-        c_ops = []
-        for j, q in enumerate(qubits):
-            t1, t2 = self._relax_params(q)
-            t1_ns = None if t1 is None else t1 * 1e3
-            if t1_ns:
-                c_ops.append(np.sqrt(1.0 / t1_ns) * _op_on(_SM, j, k))
-            if t2 is not None:
-                rate_phi = 1.0 / (t2 * 1e3) - (0.5 / t1_ns if t1_ns else 0.0)
-                if rate_phi > 0:
-                    c_ops.append(np.sqrt(rate_phi / 2.0) * _op_on(_Z, j, k))
+        return h, [self._collapse_ops(q) for q in qubits]
+
+    def _collapse_ops(self, q: int) -> list[np.ndarray]:
+        """sqrt(1/T1) sigma_- and sqrt(1/(2 Tphi)) Z of one qubit (2x2, 1/sqrt(ns))."""
+        t1, t2 = self._relax_params(q)
+        t1_ns = None if t1 is None else t1 * 1e3
+        out = []
+        if t1_ns:
+            out.append(np.sqrt(1.0 / t1_ns) * _SM)
+        if t2 is not None:
+            rate_phi = 1.0 / (t2 * 1e3) - (0.5 / t1_ns if t1_ns else 0.0)
+            if rate_phi > 0:
+                out.append(np.sqrt(rate_phi / 2.0) * _Z)
+        return out
+
+    def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
+        k = len(qubits)
+        if duration <= 0:
+            return ch.unitary_superop(u)  # virtual gate: exact frame change
+        h, per_qubit = self._gate_generator(qubits, u, duration, overrotation)
+        c_ops = [_op_on(c, j, k) for j, cs in enumerate(per_qubit) for c in cs]
         liou = qutip.liouvillian(qutip.Qobj(h), [qutip.Qobj(c) for c in c_ops])
         s_col = (liou * duration).expm().full()
         s = ch.swap_vec_order(s_col)
         self.stats["integrations"] += 1
+        return self._top_up(name, qubits, s, u, error)
+
+    def _top_up_map(self, s: np.ndarray, u: np.ndarray, error) -> np.ndarray | None:
+        """The depolarizing channel that tops ``s`` up to the stated average infidelity (None if none)."""
+        if error is None or not self.options.gate_error:
+            return None
+        d = u.shape[0]
+        r_dec = 1.0 - ch.average_gate_fidelity(s, u)
+        if error > r_dec:
+            p = (error - r_dec) / ((1.0 - 1.0 / d) - r_dec)
+            return ch.depolarizing_superop(p, int(round(np.log2(d))))
+        return None
+
+    def _top_up(self, name, qubits, s, u, error) -> np.ndarray:
+        d = u.shape[0]
+        k = len(qubits)
         if error is None or not self.options.gate_error:
             return s
         r_dec = 1.0 - ch.average_gate_fidelity(s, u)
@@ -228,14 +314,12 @@ class NoiseBuilder:
         s = ch.unitary_superop(u)
         if not (self.options.gate_error or self.options.decoherence):
             return s
-        from ..interop.aer import aer_gate_superop
-
         err = aer_gate_superop(self.profile, name, qubits)
         return s if err is None else err @ s
 
     # ------------------------------------------------------------------ schedule -> program
     def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2,
-                zz_scheme: str = "dressed") -> NoisyProgram:
+                zz_scheme: str = "dressed", detuning: dict[int, float] | None = None) -> NoisyProgram:
         """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`.
 
         Parameters
@@ -245,30 +329,44 @@ class NoiseBuilder:
             up to ``ZZ_MAX_CORRECTION_QUBITS`` qubits) or ``"first_order"``, the earlier scheme
             (a phase flushed before each non-diagonal op, two-qubit channels only), kept for
             comparisons (``benchmarks/bench_zz_scheme.py``).
+        detuning : dict, optional
+            {physical qubit: Hz}: a static frequency offset (one node of the quasi-static
+            average, :mod:`.quasi_static`): idle windows rotate by exp(-i 2 pi delta t Z / 2),
+            gates get half of their rotation before and half after.
         """
-        from ..errors import QpuTwinError
+        from ..errors import ArgumentError, did_you_mean, short_repr
 
         if zz_scheme not in ("dressed", "first_order"):
-            raise QpuTwinError(f"program(): zz_scheme={zz_scheme!r}; use 'dressed' or 'first_order'")
+            raise ArgumentError(f"NoiseBuilder.program(): zz_scheme={short_repr(zz_scheme)}: unknown"
+                                f"{did_you_mean(zz_scheme, ('dressed', 'first_order'))}; use 'dressed' or 'first_order'")
+        self._detuning = {q: float(d) for q, d in (detuning or {}).items() if d}
         local = {q: i for i, q in enumerate(schedule.active_qubits)}
+        self._meas_windows = (ro.measurement_windows(schedule.ops)
+                              if self.options.spectators_active and ro.has_spectator_physics(self.profile) else [])
+        self._last_start = _last_starts(schedule.ops)
+        leaky = lk.leaky_qubits(self.profile, schedule, self.options)
+        n_act = len(schedule.active_qubits)
+        self._flags = {q: n_act + i for i, q in enumerate(leaky)}
         self._batch = True
         try:
+            instrs = self._preparation(local)
             if zz_scheme == "first_order":
                 zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
-                instrs = self._ops_to_instrs_first_order(schedule.ops, local, zz_pairs, schedule)
+                instrs += self._ops_to_instrs_first_order(schedule.ops, local, zz_pairs, schedule)
                 if zz_pairs:
                     instrs += self._flush_zz(zz_pairs, local, [q for pr in zz_pairs for q in pr[:2]], float("inf"))
                 pair_names = [(a, b) for a, b, *_ in zz_pairs]
                 zz_meta = {}
             else:
                 plan = _ZZPlan(self, schedule) if self.options.zz_active else None
-                instrs = self._ops_to_instrs(schedule, local, plan)
+                instrs += self._ops_to_instrs(schedule, local, plan)
                 pair_names = plan.pair_names if plan else []
                 zz_meta = plan.stats if plan else {}
         finally:
             self._batch = False
             self._flush_warnings()
         instrs, terminal = split_terminal(instrs)
+        pairs = self._readout_pairs(schedule, terminal, local) if self.options.correlated_readout_active else ()
         n_before = sum(1 for i in instrs if isinstance(i, Channel))
         if fuse_ops:
             instrs = fuse(instrs, max_qubits=max_fused_qubits)
@@ -278,8 +376,40 @@ class NoiseBuilder:
             "zz_scheme": zz_scheme if self.options.zz_active else None,
             **({"zz_plan": zz_meta} if zz_meta else {}),
         }
-        return NoisyProgram(len(schedule.active_qubits), schedule.num_clbits, schedule.active_qubits,
-                            tuple(instrs), tuple(terminal), meta)
+        if pairs:
+            meta["readout_pairs"] = [(terminal[i].qubit, terminal[j].qubit) for i, j, _ in pairs]
+        if self._flags:
+            meta["leakage_flags"] = dict(self._flags)  # physical qubit -> local index of its flag
+        return NoisyProgram(n_act + len(self._flags), schedule.num_clbits, schedule.active_qubits,
+                            tuple(instrs), tuple(terminal), meta, tuple(pairs))
+
+    def _readout_pairs(self, schedule, terminal, local) -> list:
+        """Joint assignment matrices for terminal measurements of profile pairs whose windows overlap."""
+        entries = self.profile.crosstalk.readout_pairs
+        if not entries or not terminal:
+            return []
+        inv = {i: q for q, i in local.items()}
+        windows: dict[int, list[tuple[float, float, int]]] = {}
+        for op in schedule.ops:
+            if op.kind == "measure":
+                windows.setdefault(op.qubits[0], []).append((op.start_ns, op.end_ns, op.clbits[0]))
+        by_clbit = {m.clbit: k for k, m in enumerate(terminal)}
+        used: set[int] = set()
+        out = []
+        for e in entries:
+            a, b = e.qubits
+            if a not in local or b not in local:
+                continue
+            for (a0, a1, ca) in windows.get(a, []):
+                for (b0, b1, cb) in windows.get(b, []):
+                    i, j = by_clbit.get(ca), by_clbit.get(cb)
+                    if i is None or j is None or ro.overlap(a0, a1, b0, b1) <= 0 or i in used or j in used:
+                        continue
+                    if inv[terminal[i].qubit] != a or inv[terminal[j].qubit] != b:
+                        continue
+                    used.update((i, j))
+                    out.append((i, j, e.matrix()))
+        return out
 
     # ------------------------------------------------------------------ static ZZ: the dressed scheme
     def drive_generator(self, op) -> np.ndarray:
@@ -368,13 +498,17 @@ class NoiseBuilder:
     def _ops_to_instrs(self, schedule, local, plan) -> list:
         """Top-level ops in schedule order; decay and ZZ contributions interleaved by time.
 
-        Decay windows (idle, delay, and at the lindblad level the readout window of a
-        measurement whose qubit is used again and the relaxation after a reset) are emitted
+        Idle and delay windows (their decay, and the diagonal readout-spectator and detuning
+        maps that act in them) and, at the lindblad level, the rest of the readout window of
+        a measurement whose qubit is used again and the relaxation after a reset are emitted
         lazily, up to the time of the next thing that acts on the qubit. Every ZZ contribution
         (``plan.items``, keyed by the midpoint of its time window) is emitted before the first
-        op that starts after its key, after the decay of its idle qubits up to that key. The
-        readout-window decay of a possibly terminal measurement stays one ``post_measure``
-        channel (dropped if the measurement is terminal), placed at the window's midpoint.
+        op that starts after its key, after the decay of its idle qubits up to that key; so are
+        measurement backaction and spectator Pauli events (keyed by the measurement's end). The
+        rest-of-readout decay of a possibly terminal measurement stays one ``post_measure``
+        channel (dropped if the measurement is terminal), placed at the middle of that rest.
+        The T1 part of the readout window (``readout_t1_window_ns``) is applied before the
+        projection. Channels touching a qubit that can leak are guarded by its flag.
         """
         import heapq
 
@@ -389,22 +523,28 @@ class NoiseBuilder:
         windows: dict[int, list] = {q: [] for q in schedule.active_qubits}
         later: dict[int, float] = {}  # start of each qubit's last non-idle op
         for op in schedule.ops:
-            if op.kind == "idle" and opts.idle_active:
-                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "idle"))
-            elif op.kind == "delay" and opts.level != "ideal" and opts.delays and opts.decoherence:
-                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "delay"))
-            elif op.kind not in ("idle", "delay"):
+            if op.kind == "idle":
+                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "idle", opts.idle_active))
+            elif op.kind == "delay":
+                relax = opts.level != "ideal" and opts.delays and opts.decoherence
+                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "delay", relax))
+            else:
                 for q in op.qubits:
                     later[q] = max(later.get(q, op.start_ns), op.start_ns)
+
+        def push(key: float, ins: Channel, idle_qubits) -> None:
+            nonlocal seq
+            heapq.heappush(heap, (key, seq, _Soft(key, seq, (), None, ins.label, idle_qubits, channel=ins)))
+            seq += 1
 
         def advance(q: int, t: float) -> None:
             t0 = cursor[q]
             if t <= t0 + _EPS_NS:
                 return
-            for s, e, label in windows[q]:
+            for s, e, label, relax in windows[q]:
                 lo, hi = max(s, t0), min(e, t)
                 if hi - lo > _EPS_NS:
-                    out.append(Channel((local[q],), self.idle_map(q, hi - lo), label))
+                    out.extend(self._window_channels(q, lo, hi, label, relax, local))
             cursor[q] = t
 
         def soft_upto(t: float) -> None:
@@ -412,8 +552,13 @@ class NoiseBuilder:
                 _, _, it = heapq.heappop(heap)
                 for q in it.idle_qubits:
                     advance(q, it.key_ns)
-                out.append(Channel(tuple(local[q] for q in it.qubits), it.superop, it.label, diagonal=it.diagonal,
-                                   post_measure=it.label == "post-measure"))
+                if it.channel is not None:
+                    out.append(it.channel)
+                elif self._flags and any(q in self._flags for q in it.qubits):
+                    out.append(self._guard(it.superop, it.qubits, local, it.label))
+                else:
+                    out.append(Channel(tuple(local[q] for q in it.qubits), it.superop, it.label,
+                                       diagonal=it.diagonal))
 
         for op in schedule.ops:
             if op.kind in ("idle", "delay"):
@@ -422,24 +567,54 @@ class NoiseBuilder:
             for q in op.qubits:
                 advance(q, op.start_ns)
             if op.kind == "gate" and id(op) in split:
+                halves = [(q, self._detuning_rotation(q, op.duration_ns / 2)) for q in op.qubits]
+                halves = [(q, r) for q, r in halves if r is not None]
+                for q, r in halves:
+                    out.append(Channel((local[q],), r, "detuning", diagonal=True))
                 s, _ = self._gate_parts(op)
                 out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+                for q, r in halves:
+                    out.append(Channel((local[q],), r, "detuning", diagonal=True))
+                for q in op.qubits:
+                    spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                    if spec is not None:
+                        out.append(Channel((local[q],), spec, "readout-spectator"))
             elif op.kind == "measure" and lindblad_decay:
                 q, c = op.qubits[0], op.clbits[0]
+                leaky = q in self._flags
                 p10, p01 = self.readout(q)
-                out.append(Measure(local[q], c, p10, p01, f"measure q{q}"))
+                window = ro.readout_window_ns(self.profile, q) if opts.readout_window_active else 0.0
+                window = min(window, op.duration_ns)
+                if window > 0:  # |1> relaxes before it is discriminated (before the projection)
+                    out.append(self._leaky_idle_channel(q, window, local, "readout-window", True) if leaky
+                               else Channel((local[q],), self.idle_map(q, window), "readout-window"))
+                    if opts.readout_active:
+                        p10, p01 = ro.separation_errors(p10, p01, self.profile.qubit(q).t1_us, window)
+                out.append(Measure(local[q], c, p10, p01, f"measure q{q}", flag=self._flags.get(q),
+                                   leaked_reads=self.profile.qubit(q).leaked_reads_as))
+                rest0 = op.start_ns + window
                 if later[q] > op.start_ns + _EPS_NS:  # measured again, reset or driven later: mid-circuit
-                    windows[q].append((op.start_ns, op.end_ns, "post-measure"))
+                    if op.end_ns - rest0 > _EPS_NS:
+                        windows[q].append((rest0, op.end_ns, "post-measure", True))
+                    cursor[q] = max(cursor[q], rest0)
                 else:
-                    heapq.heappush(heap, (0.5 * (op.start_ns + op.end_ns), seq,
-                                          _Soft(0.5 * (op.start_ns + op.end_ns), seq, (q,),
-                                                self.idle_map(q, op.duration_ns), "post-measure")))
-                    seq += 1
+                    rest = op.duration_ns - window
+                    if rest > _EPS_NS:
+                        ins = (self._leaky_idle_channel(q, rest, local, "post-measure", True, post_measure=True)
+                               if leaky else
+                               Channel((local[q],), self.idle_map(q, rest), "post-measure", post_measure=True))
+                        push(0.5 * (rest0 + op.end_ns), ins, ())
                     cursor[q] = max(cursor[q], op.end_ns)
+                back = self._backaction_map(q)
+                if back is not None:  # after the readout's decay; not seen by a terminal record
+                    push(op.end_ns, self._guard(back, (q,), local, "backaction", post_measure=True), (q,))
+                for spec_q, ins in self._spectator_events(q, local, op.end_ns):
+                    push(op.end_ns, ins, (spec_q,))
             elif op.kind == "reset" and lindblad_decay:
                 q = op.qubits[0]
-                out.append(Channel((local[q],), self.reset_map(q), "reset"))
-                windows[q].append((op.start_ns, op.end_ns, "reset-relax"))
+                out.append(self._guard(self.reset_map(q), (q,), local, "reset"))  # a leaked qubit stays leaked
+                windows[q].append((op.start_ns, op.end_ns, "reset-relax", True))
+                cursor[q] = max(cursor[q], op.start_ns)
             elif op.kind == "if_else":
                 bodies = [self._ops_to_instrs_first_order(body, local, [], schedule) for body in op.bodies]
                 out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
@@ -450,6 +625,36 @@ class NoiseBuilder:
         soft_upto(float("inf"))
         for q in schedule.active_qubits:
             advance(q, float("inf"))
+        return out
+
+    def _window_channels(self, q: int, lo: float, hi: float, label: str, relax: bool, local) -> list:
+        """The maps of one piece [lo, hi] of an idle, delay, post-measure or reset-relax window of ``q``.
+
+        Idle and delay: relaxation (if ``relax``), readout-spectator dephasing/Stark phase and the
+        quasi-static detuning rotation (all phase-covariant: they commute); on a qubit that can
+        leak, relaxation and seepage on (q, flag). Post-measure and reset-relax: relaxation only.
+        """
+        dt = hi - lo
+        if label in ("post-measure", "reset-relax"):
+            if q in self._flags:
+                return [self._leaky_idle_channel(q, dt, local, label, True)]
+            return [Channel((local[q],), self.idle_map(q, dt), label)]
+        out = []
+        s = None
+        if q in self._flags:
+            if relax or self.profile.qubit(q).leakage_lifetime_us:
+                out.append(self._leaky_idle_channel(q, dt, local, label, relax))
+        elif relax:
+            s = self.idle_map(q, dt)
+        spec = self._spectator_map(q, lo, hi)
+        if spec is not None:
+            s = spec if s is None else spec @ s
+        rot = self._detuning_rotation(q, dt)
+        if rot is not None:
+            s = rot if s is None else rot @ s
+        if s is not None:
+            # without relaxation only phase maps remain: they commute with a later Z measurement
+            out.append(Channel((local[q],), s, label, diagonal=not relax and q not in self._flags))
         return out
 
     # ------------------------------------------------------------------ static ZZ: first-order scheme
@@ -485,32 +690,68 @@ class NoiseBuilder:
         out: list = []
         opts = self.options
         for op in ops:
-            if op.kind == "idle":
-                if opts.idle_active:
-                    out.append(Channel((local[op.qubits[0]],), self.idle_map(op.qubits[0], op.duration_ns), "idle"))
-                continue
-            if op.kind == "delay":
-                if opts.level != "ideal" and opts.delays and opts.decoherence:
-                    q = op.qubits[0]
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns), "delay"))
+            if op.kind in ("idle", "delay"):
+                q = op.qubits[0]
+                relax = opts.idle_active if op.kind == "idle" else \
+                    (opts.level != "ideal" and opts.delays and opts.decoherence)
+                if q in self._flags:  # relaxation and seepage of a qubit that can leak, on (q, flag)
+                    if relax or self.profile.qubit(q).leakage_lifetime_us:
+                        out.append(self._leaky_idle_channel(q, op.duration_ns, local, op.kind, relax))
+                    spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                    if spec is not None:  # diagonal: no effect on the leaked placeholder |q=0>
+                        out.append(Channel((local[q],), spec, "readout-spectator"))
+                    rot = self._detuning_rotation(q, op.duration_ns)
+                    if rot is not None:
+                        out.append(Channel((local[q],), rot, "detuning", diagonal=True))
+                    continue
+                s = self.idle_map(q, op.duration_ns) if relax else None
+                spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                if spec is not None:
+                    s = spec if s is None else spec @ s
+                rot = self._detuning_rotation(q, op.duration_ns)
+                if rot is not None:
+                    s = rot if s is None else rot @ s
+                if s is not None:
+                    out.append(Channel((local[q],), s, op.kind))
                 continue
             if op.kind == "measure":
                 q, c = op.qubits[0], op.clbits[0]
                 p10, p01 = self.readout(q)
-                out.append(Measure(local[q], c, p10, p01, f"measure q{q}"))
-                if opts.level == "lindblad" and opts.decoherence:
-                    # the measured qubit decays after the projection, during the readout window
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns), "post-measure", post_measure=True))
+                window = ro.readout_window_ns(self.profile, q) if opts.readout_window_active else 0.0
+                window = min(window, op.duration_ns)
+                leaky = q in self._flags
+                if window > 0:
+                    # |1> relaxes before it is discriminated: that part of p(0|1) changes the state
+                    out.append(self._leaky_idle_channel(q, window, local, "readout-window", True) if leaky
+                               else Channel((local[q],), self.idle_map(q, window), "readout-window"))
+                    if opts.readout_active:
+                        p10, p01 = ro.separation_errors(p10, p01, self.profile.qubit(q).t1_us, window)
+                flag = self._flags.get(q)
+                out.append(Measure(local[q], c, p10, p01, f"measure q{q}",
+                                   flag=None if flag is None else flag,
+                                   leaked_reads=self.profile.qubit(q).leaked_reads_as))
+                rest = op.duration_ns - window
+                if opts.level == "lindblad" and opts.decoherence and rest > 0:
+                    # the measured qubit decays after the projection, for the rest of the readout
+                    ch_rest = self._leaky_idle_channel(q, rest, local, "post-measure", True, post_measure=True) \
+                        if leaky else Channel((local[q],), self.idle_map(q, rest), "post-measure", post_measure=True)
+                    out.append(ch_rest)
+                back = self._backaction_map(q)
+                if back is not None:
+                    out.append(self._guard(back, (q,), local, "backaction", post_measure=True))
+                out += [ins for _, ins in self._spectator_events(q, local, op.end_ns)]
                 continue
             if op.kind == "reset":
                 q = op.qubits[0]
                 if zz_pairs:
                     out += self._flush_zz(zz_pairs, local, [q], op.start_ns)
-                out.append(Channel((local[q],), self.reset_map(q), "reset"))
+                out.append(self._guard(self.reset_map(q), (q,), local, "reset"))  # a leaked qubit stays leaked
                 if opts.level == "aer" and opts.decoherence:
                     out.append(Channel((local[q],), self._aer_reset_relax(q, op.duration_ns), "reset-relax"))
                 elif opts.level == "lindblad" and opts.decoherence:
-                    out.append(Channel((local[q],), self.idle_map(q, op.duration_ns), "reset-relax"))
+                    out.append(self._leaky_idle_channel(q, op.duration_ns, local, "reset-relax", True)
+                               if q in self._flags else
+                               Channel((local[q],), self.idle_map(q, op.duration_ns), "reset-relax"))
                 continue
             if op.kind == "if_else":
                 if zz_pairs:
@@ -519,20 +760,154 @@ class NoiseBuilder:
                 out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
                 continue
             # gate
-            s = self.gate_map(op.name, op.qubits, params=op.params, operation=op.operation, duration_ns=op.duration_ns)
             diagonal_gate = op.name in ("rz", "u1", "p", "z", "s", "sdg", "t", "tdg", "rzz", "cz", "cp")
             if zz_pairs and not diagonal_gate:
                 out += self._flush_zz(zz_pairs, local, op.qubits, op.start_ns)
-            out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+            halves = [(q, self._detuning_rotation(q, op.duration_ns / 2)) for q in op.qubits]
+            halves = [(q, r) for q, r in halves if r is not None]
+            for q, r in halves:  # quasi-static detuning during the gate: half before, half after (symmetric)
+                out.append(Channel((local[q],), r, "detuning", diagonal=True))
+            if any(q in self._flags for q in op.qubits) and op.duration_ns > 0:
+                out.append(self._leaky_gate_channel(op, local))
+            else:
+                s = self.gate_map(op.name, op.qubits, params=op.params, operation=op.operation,
+                                  duration_ns=op.duration_ns)
+                out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+            for q, r in halves:
+                out.append(Channel((local[q],), r, "detuning", diagonal=True))
+            for q in op.qubits:  # a neighbour's readout overlapping this gate: applied right after it
+                spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                if spec is not None:
+                    out.append(Channel((local[q],), spec, "readout-spectator"))
             if zz_pairs and len(op.qubits) == 2:
                 for pr in zz_pairs:  # the gate's own pair: calibrated with its ZZ
                     if set(pr[:2]) == set(op.qubits):
                         pr[4] = max(pr[4], op.end_ns)
         return out
 
-    def _aer_reset_relax(self, qubit: int, duration_ns: float) -> np.ndarray:
-        from ..interop.aer import aer_gate_superop
+    def _detuning_rotation(self, qubit: int, duration_ns: float) -> np.ndarray | None:
+        d = self._detuning.get(qubit)
+        if not d or duration_ns <= 0:
+            return None
+        return ch.dephase_rotate_superop(0.0, 2 * np.pi * d * duration_ns * 1e-9)
 
+    def _preparation(self, local) -> list:
+        """Residual excited population at the start: |0> -> (1 - e)|0><0| + e|1><1| (prep_excited_prob)."""
+        if not self.options.preparation_active:
+            return []
+        out = []
+        for q, i in local.items():
+            e = self.profile.qubit(q).prep_excited_prob
+            if e:
+                k0 = np.array([[np.sqrt(1 - e), 0], [0, 1]], dtype=complex)
+                k1 = np.array([[0, 0], [np.sqrt(e), 0]], dtype=complex)
+                out.append(Channel((i,), ch.kraus_superop([k0, k1]), "preparation"))
+        return out
+
+    # ------------------------------------------------------------------ readout physics (noise.readout)
+    def _backaction_map(self, qubit: int) -> np.ndarray | None:
+        if not self.options.backaction_active:
+            return None
+        qb = self.profile.qubit(qubit)
+        pe, pr = qb.meas_excitation_prob or 0.0, qb.meas_relaxation_prob or 0.0
+        return ch.backaction_superop(pe, pr) if (pe or pr) else None
+
+    def _spectator_map(self, qubit: int, t0: float, t1: float) -> np.ndarray | None:
+        """Dephasing and Stark phase of ``qubit`` from other qubits' readouts overlapping [t0, t1]."""
+        if not self._meas_windows or t1 <= t0:
+            return None
+        decay = phase = 0.0
+        for m, a, b in self._meas_windows:
+            if m == qubit:
+                continue
+            dt = ro.overlap(t0, t1, a, b)
+            if dt > 0:
+                rate, shift, _ = ro.spectator_terms(self.profile, m, qubit)
+                decay += rate * dt
+                phase += shift * dt
+        if decay == 0.0 and phase == 0.0:
+            return None
+        return ch.dephase_rotate_superop(decay, phase)
+
+    def _spectator_events(self, measured: int, local, end_ns: float) -> list:
+        """Random Pauli errors on the spectators of one measurement event (crosstalk.measurement):
+        (spectator, channel) pairs.
+
+        Only spectators that are used after the event: an error on a qubit whose last op has begun
+        (e.g. measured at the same time) cannot change anything.
+        """
+        if not self._meas_windows or not self.profile.crosstalk.measurement:
+            return []
+        out = []
+        for q, i in local.items():
+            if q == measured or self._last_start.get(q, -1.0) < end_ns - 1e-9:
+                continue
+            _, _, perr = ro.spectator_terms(self.profile, measured, q)
+            if perr > 0:
+                out.append((q, self._guard(ch.pauli_error_superop(perr), (q,), local, "measurement-crosstalk")))
+        return out
+
+    # ------------------------------------------------------------------ leakage (noise.leakage)
+    def _guard(self, s: np.ndarray, qubits, local, label: str, *, post_measure: bool = False) -> Channel:
+        """A map that must not act on leaked qubits: on (qubits, their flags), identity while any is leaked."""
+        flags = [self._flags[q] for q in qubits if q in self._flags]
+        if not flags:
+            return Channel(tuple(local[q] for q in qubits), s, label, post_measure=post_measure)
+        k = len(qubits)
+        g = lk.guarded(s, k, k + len(flags), list(range(k, k + len(flags))))
+        return Channel(tuple(local[q] for q in qubits) + tuple(flags), g, label, post_measure=post_measure)
+
+    def _leaky_idle_channel(self, q: int, duration_ns: float, local, label: str, relax: bool,
+                            *, post_measure: bool = False) -> Channel:
+        """Relaxation (if ``relax``) and seepage of a qubit that can leak, exactly, on (q, flag)."""
+        key = ("leak-idle", q, round(duration_ns, 9), relax)
+        s = self._cache.get(key)
+        if s is None:
+            lifetime = self.profile.qubit(q).leakage_lifetime_us
+            seep = 1.0 / (lifetime * 1e3) if lifetime else 0.0
+            h_full, c_full, _, _ = lk.embedded_generator(None, [self._collapse_ops(q) if relax else []], [True],
+                                                         [seep])
+            s = lk.propagate(h_full, c_full, duration_ns)
+            self._cache[key] = s
+        return Channel((local[q], self._flags[q]), s, label, post_measure=post_measure)
+
+    def _leaky_gate_channel(self, op, local) -> Channel:
+        """A native gate on qubits of which some can leak: the 3-level model of :mod:`.leakage`, exactly."""
+        qubits = tuple(op.qubits)
+        params = tuple(float(p) for p in op.params)
+        key = ("leak-gate", op.name, qubits, tuple(round(p, 12) for p in params), round(op.duration_ns, 9))
+        flags = [self._flags[q] for q in qubits if q in self._flags]
+        s = self._cache.get(key)
+        if s is None:
+            gate = self.profile.gate(op.name, qubits)
+            u = gate_unitary(op.operation) if op.operation is not None else None
+            if u is None:
+                from qiskit.circuit.library import get_standard_gate_name_mapping
+
+                operation = get_standard_gate_name_mapping()[op.name]
+                u = gate_unitary(operation.__class__(*params) if params else operation)
+            k = len(qubits)
+            h, per_qubit = self._gate_generator(qubits, u, op.duration_ns, gate.overrotation)
+            leaky = [q in self._flags for q in qubits]
+            seeps = [1.0 / (self.profile.qubit(q).leakage_lifetime_us * 1e3)
+                     if self.profile.qubit(q).leakage_lifetime_us else 0.0 for q in qubits]
+            h_full, c_full, n, fpos = lk.embedded_generator(h, per_qubit, leaky, seeps)
+            evolution = lk.propagate(h_full, c_full, op.duration_ns)
+            self.stats["integrations"] += 1
+            # the computational block alone gives the decoherence infidelity the top-up is computed from
+            c_comp = [_op_on(c, j, k) for j, cs in enumerate(per_qubit) for c in cs]
+            comp = ch.swap_vec_order((qutip.liouvillian(qutip.Qobj(h), [qutip.Qobj(c) for c in c_comp])
+                                      * op.duration_ns).expm().full())
+            topup = self._top_up_map(comp, u, gate.error)
+            jumps = []
+            if gate.leakage_prob:
+                for j, q in enumerate(qubits):
+                    jumps.append(lk.jump_superop(gate.leakage_prob, j, fpos[sum(leaky[:j])], n))
+            s = lk.compose_gate(evolution, topup, jumps, k, n, fpos)
+            self._cache[key] = s
+        return Channel(tuple(local[q] for q in qubits) + tuple(flags), s, op.name)
+
+    def _aer_reset_relax(self, qubit: int, duration_ns: float) -> np.ndarray:
         err = aer_gate_superop(self.profile, "reset", (qubit,))
         return np.eye(4, dtype=complex) if err is None else err
 
@@ -555,11 +930,12 @@ def _embed_op(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
 class _Soft:
     """A ZZ contribution or a deferred depolarizing channel, placed by time (``key_ns``)."""
 
-    __slots__ = ("key_ns", "seq", "qubits", "superop", "label", "idle_qubits", "diagonal")
+    __slots__ = ("key_ns", "seq", "qubits", "superop", "label", "idle_qubits", "diagonal", "channel")
 
-    def __init__(self, key_ns, seq, qubits, superop, label, idle_qubits=(), diagonal=False):
+    def __init__(self, key_ns, seq, qubits, superop, label, idle_qubits=(), diagonal=False, channel=None):
         self.key_ns, self.seq, self.qubits, self.superop = key_ns, seq, qubits, superop
         self.label, self.idle_qubits, self.diagonal = label, tuple(idle_qubits), diagonal
+        self.channel = channel  # a ready Channel (local indices), emitted as it is
 
 
 def _anchor_clusters(segs, pair, cuts, max_qubits: int) -> list:
@@ -810,7 +1186,9 @@ class _ZZPlan:
         self.stats["driven_windows"] = self.stats["corrections"]
         # a corrected gate: decoherence map at its start, corrections, depolarizing top-up after them
         for op in top:
-            if id(op) in last_key:
+            if id(op) in last_key and not any(q in builder._flags for q in op.qubits):
+                # (a gate on a qubit that can leak keeps its whole 3-level map, top-up included,
+                # before its corrections)
                 _, p = builder._gate_parts(op)
                 self.split[id(op)] = p
                 if p > 0.0:

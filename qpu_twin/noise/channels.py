@@ -36,7 +36,8 @@ def kraus_superop(kraus) -> np.ndarray:
     return sum(np.kron(k, np.conj(k)) for k in kraus)
 
 
-def apply_superop(s: np.ndarray, rho: np.ndarray) -> np.ndarray:
+def apply_to_matrix(s: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Apply the row-major superoperator ``s`` to the density matrix ``rho`` (a new matrix)."""
     d = rho.shape[0]
     return (s @ rho.reshape(-1)).reshape(d, d)
 
@@ -103,11 +104,42 @@ def relaxation_superop(duration_ns: float, t1_us: float | None, t2_us: float | N
 
 
 def reset_superop(error: float = 0.0) -> np.ndarray:
-    """rho -> Tr(rho) ((1 - e)|0><0| + e|1><1|)."""
+    """State-dependent reset: |0> stays |0>; |1> goes to |0> except with probability ``error``.
+
+    rho -> (rho00 + (1 - e) rho11) |0><0| + e rho11 |1><1| (the failed reset of |1>
+    leaves |1>; a reset never excites |0>).
+    """
     s = np.zeros((4, 4), dtype=complex)
-    s[0, 0] = s[0, 3] = 1.0 - error
-    s[3, 0] = s[3, 3] = error
+    s[0, 0] = 1.0
+    s[0, 3] = 1.0 - error
+    s[3, 3] = error
     return s
+
+
+def backaction_superop(p_excite: float, p_relax: float) -> np.ndarray:
+    """A measurement's backaction on the measured qubit: |0> -> |1> w.p. ``p_excite``, |1> -> |0> w.p. ``p_relax``.
+
+    Kraus operators sqrt(1-pe)|0><0| + sqrt(1-pr)|1><1|, sqrt(pe)|1><0|, sqrt(pr)|0><1|.
+    """
+    k0 = np.diag([np.sqrt(1 - p_excite), np.sqrt(1 - p_relax)]).astype(complex)
+    k1 = np.array([[0, 0], [np.sqrt(p_excite), 0]], dtype=complex)
+    k2 = np.array([[0, np.sqrt(p_relax)], [0, 0]], dtype=complex)
+    return kraus_superop([k0, k1, k2])
+
+
+def dephase_rotate_superop(decay: float, phase: float) -> np.ndarray:
+    """Coherences times ``exp(-decay)`` and the Z rotation exp(-i phase Z / 2) (phase in rad)."""
+    s = np.zeros((4, 4), dtype=complex)
+    s[0, 0] = s[3, 3] = 1.0
+    s[1, 1] = np.exp(-decay - 1j * phase)  # rho01 -> e^{-i phase} rho01 under exp(-i phase Z/2)
+    s[2, 2] = np.exp(-decay + 1j * phase)
+    return s
+
+
+def pauli_error_superop(error: float) -> np.ndarray:
+    """rho -> (1 - e) rho + e/3 (X rho X + Y rho Y + Z rho Z): a random Pauli error with probability ``e``."""
+    paulis = [np.array([[0, 1], [1, 0]], dtype=complex), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0])]
+    return (1 - error) * np.eye(4, dtype=complex) + error / 3 * sum(unitary_superop(p) for p in paulis)
 
 
 def embed_superop(s: np.ndarray, positions: list[int], k: int) -> np.ndarray:

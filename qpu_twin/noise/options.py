@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
-from ..errors import QpuTwinError
+import numpy as np
+
+from ..errors import ArgumentError, did_you_mean, short_repr
 
 Level = Literal["lindblad", "aer", "ideal"]
+LEVELS = ("lindblad", "aer", "ideal")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,28 @@ class NoiseOptions:
         The depolarizing part that tops each gate up to its stated error.
     reset_error : bool
         The profile's reset error (``lindblad`` only; Aer has none).
+    preparation : bool
+        Residual excited population at the start (``prep_excited_prob``; ``lindblad`` only).
+    readout_window : bool
+        T1 during the readout window before discrimination (``readout_t1_window_ns``):
+        that part of p(0|1) also relaxes the state (``lindblad`` only).
+    backaction : bool
+        Measurement backaction on the measured qubit (``meas_excitation_prob``,
+        ``meas_relaxation_prob``; ``lindblad`` only).
+    spectators : bool
+        Dephasing, Stark phase and Pauli errors on other qubits while a qubit is
+        read out (``crosstalk.readout_spectators``, ``crosstalk.measurement``; ``lindblad`` only).
+    correlated_readout : bool
+        Joint assignment matrices of pairs read out together (``crosstalk.readout_pairs``).
+    leakage : bool
+        Leakage out of the computational subspace in gates and seepage back
+        (``Gate.leakage_prob``, ``Qubit.leakage_lifetime_us``; ``lindblad`` only).
+    quasi_static : bool
+        Quasi-static Gaussian detuning (``detuning_sigma_khz`` or derived from
+        ``t2_star_us``), averaged exactly by quadrature (``lindblad`` only).
+
+    Every component acts only where the profile gives its values: a profile
+    without them gives today's datasheet behaviour.
     """
 
     level: Level = "lindblad"
@@ -47,10 +72,24 @@ class NoiseOptions:
     decoherence: bool = True
     gate_error: bool = True
     reset_error: bool = True
+    preparation: bool = True
+    readout_window: bool = True
+    backaction: bool = True
+    spectators: bool = True
+    correlated_readout: bool = True
+    leakage: bool = True
+    quasi_static: bool = True
 
     def __post_init__(self):
-        if self.level not in ("lindblad", "aer", "ideal"):
-            raise QpuTwinError(f"noise level={self.level!r}: use 'lindblad', 'aer' or 'ideal'")
+        if not isinstance(self.level, str) or self.level not in LEVELS:
+            raise ArgumentError(f"noise level={short_repr(self.level)}: unknown{did_you_mean(self.level, LEVELS)}; "
+                                "use 'lindblad', 'aer' or 'ideal'")
+        for f in fields(self)[1:]:
+            value = getattr(self, f.name)
+            if isinstance(value, np.bool_):  # numpy bool: store a Python bool
+                object.__setattr__(self, f.name, bool(value))
+            elif not isinstance(value, bool):
+                raise ArgumentError(f"noise option {f.name}={short_repr(value)}: must be True or False")
 
     @property
     def idle_active(self) -> bool:
@@ -63,6 +102,34 @@ class NoiseOptions:
     @property
     def readout_active(self) -> bool:
         return self.level != "ideal" and self.readout
+
+    @property
+    def preparation_active(self) -> bool:
+        return self.level == "lindblad" and self.preparation
+
+    @property
+    def readout_window_active(self) -> bool:
+        return self.level == "lindblad" and self.readout_window and self.decoherence
+
+    @property
+    def backaction_active(self) -> bool:
+        return self.level == "lindblad" and self.backaction
+
+    @property
+    def spectators_active(self) -> bool:
+        return self.level == "lindblad" and self.spectators
+
+    @property
+    def correlated_readout_active(self) -> bool:
+        return self.level != "ideal" and self.readout and self.correlated_readout
+
+    @property
+    def leakage_active(self) -> bool:
+        return self.level == "lindblad" and self.leakage
+
+    @property
+    def quasi_static_active(self) -> bool:
+        return self.level == "lindblad" and self.quasi_static
 
     def key(self) -> tuple:
         return tuple(asdict(self).values())
@@ -80,17 +147,20 @@ class NoiseOptions:
         elif isinstance(noise, str):
             opts = cls(level=noise)  # type: ignore[arg-type]
         elif isinstance(noise, dict):
-            names = {f.name for f in fields(cls)}
-            bad = sorted(set(noise) - names)
-            if bad:
-                raise QpuTwinError(f"noise options {bad} unknown (known: {sorted(names)})")
+            _check_names("noise", noise)
             opts = cls(**noise)
         else:
-            raise QpuTwinError(f"noise={noise!r}: use a level name, a dict or NoiseOptions")
+            raise ArgumentError(f"noise={short_repr(noise)}: use a level name ('lindblad', 'aer', 'ideal'), a dict "
+                                "of options or a NoiseOptions")
         if overrides:
-            names = {f.name for f in fields(cls)}
-            bad = sorted(set(overrides) - names)
-            if bad:
-                raise QpuTwinError(f"noise options {bad} unknown (known: {sorted(names)})")
+            _check_names("noise options", overrides)
             opts = replace(opts, **overrides)
         return opts
+
+
+def _check_names(where: str, options: dict) -> None:
+    names = [f.name for f in fields(NoiseOptions)]
+    bad = [k for k in options if k not in names]
+    if bad:
+        hints = ", ".join(f"{short_repr(b)}{did_you_mean(b, names)}" for b in bad)
+        raise ArgumentError(f"{where}: unknown option(s) {hints} (known: {', '.join(names)})")

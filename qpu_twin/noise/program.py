@@ -39,6 +39,14 @@ class Measure:
     p10: float  # p(1|0)
     p01: float  # p(0|1)
     label: str = ""
+    #: local index of the qubit's leakage flag (``qpu_twin.noise.leakage``), if it can leak
+    flag: int | None = None
+    #: what a leaked qubit reads as (its assignment errors are those of that value)
+    leaked_reads: int = 1
+
+    @property
+    def qubits(self) -> tuple[int, ...]:
+        return (self.qubit,) if self.flag is None else (self.qubit, self.flag)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,12 +69,21 @@ Instruction = Union[Channel, Measure, Conditional]
 
 @dataclass(frozen=True, eq=False)
 class NoisyProgram:
+    """What an engine runs.
+
+    ``readout_pairs`` are joint assignment matrices for pairs of *terminal*
+    measurements (indices into ``terminal``) read out together: they replace the
+    two measurements' own assignment errors (``matrix[r][a]`` = P(recorded r |
+    actual a), r, a = 2 b_i + b_j for terminal measurements i, j).
+    """
+
     num_qubits: int
     num_clbits: int
     active_qubits: tuple[int, ...]
     instructions: tuple
     terminal: tuple[Measure, ...]
     metadata: dict = field(default_factory=dict)
+    readout_pairs: tuple[tuple[int, int, np.ndarray], ...] = ()
 
     @property
     def num_channels(self) -> int:
@@ -96,18 +113,18 @@ def split_terminal(instrs: list) -> tuple[list, list[Measure]]:
     touched_q: set[int] = set()  # qubits acted on later by non-droppable instructions
     touched_c: set[int] = set()
     later_measured_q: set[int] = set()
-    pending: dict[int, int] = {}  # qubit -> index of its post-measure decay channel
+    pending: dict[int, list[int]] = {}  # qubit -> indices of its post-measure channels (decay, backaction)
     for i in range(len(instrs) - 1, -1, -1):
         ins = instrs[i]
         if isinstance(ins, Channel) and ins.post_measure and ins.qubits[0] not in touched_q:
-            pending[ins.qubits[0]] = i
+            pending.setdefault(ins.qubits[0], []).append(i)
             continue
         if isinstance(ins, Measure):
             if ins.qubit not in touched_q and ins.clbit not in touched_c and ins.qubit not in later_measured_q:
                 terminal.append(ins)
                 keep[i] = False
-                if ins.qubit in pending:
-                    keep[pending.pop(ins.qubit)] = False
+                for j in pending.pop(ins.qubit, ()):
+                    keep[j] = False
             pending.pop(ins.qubit, None)
             touched_q.add(ins.qubit)
             touched_c.add(ins.clbit)
@@ -175,7 +192,8 @@ def fuse(instrs, *, max_qubits: int = 2) -> list:
     for ins in instrs:
         if isinstance(ins, Measure):
             out.append(ins)
-            last[ins.qubit] = None
+            for q in ins.qubits:
+                last[q] = None
             continue
         if isinstance(ins, Conditional):
             fused = Conditional(ins.clbits, ins.value, tuple(fuse(ins.true_body, max_qubits=max_qubits)),

@@ -37,12 +37,33 @@ Model (the builder's documented physics, on one global time line)
   asymmetric assignment errors on the recorded bit (classical branches keyed
   by the register, merged when records agree, as for mid-circuit
   measurements); the qubit keeps its collapse operators and its ZZ afterwards.
-* Reset: at the start of its window the qubit is replaced by
-  (1 - e)|0><0| + e|1><1| (e the profile's reset error), then it evolves as
-  any idle qubit.
+* Reset: at the start of its window, state-dependent: |0> stays |0>, |1> goes
+  to |0> except with probability e (the profile's reset error) — Kraus
+  |0><0|, sqrt(1 - e)|0><1|, sqrt(e)|1><1| — then it evolves as any idle qubit.
 * Delays and idle windows: nothing but the always-on terms.
 
-Classically conditioned blocks (``if_else``) are not supported.
+The readout-window physics of :mod:`qpu_twin.noise.readout`, where the profile
+gives values (each switched off by the same ``NoiseOptions`` field as in the twin):
+
+* ``preparation``: (1 - e)|0><0| + e|1><1| (e = ``prep_excited_prob``) at the
+  start of each qubit's first op. (Before it a qubit is in |0>, where nothing
+  acts; the residual population is thermal and does not decay before the
+  circuit reaches the qubit: the twin's convention.)
+* ``readout_window``: the projection happens ``readout_t1_window_ns`` = w after
+  the start of the readout (the whole system evolves until then, T1 included),
+  with the separation part of the assignment errors, s01 from
+  p(0|1) = (1 - a)(1 - p(1|0)) + a s01, a = exp(-w/T1).
+* ``backaction``: at the end of the readout window the Kraus map
+  |0> -> |1> (``meas_excitation_prob``), |1> -> |0> (``meas_relaxation_prob``).
+* ``spectators``: while a qubit is read out, every other active qubit has the
+  extra Hamiltonian (2 pi stark_shift / 2) Z and collapse operator
+  sqrt(rate / 2) Z of ``crosstalk.readout_spectators``, integrated together with
+  everything else (gates included); at the end of the readout a random Pauli
+  error (``crosstalk.measurement``) on every spectator that is used afterwards.
+
+Correlated readout, leakage and quasi-static detuning are not modelled: a
+profile with values for them on the schedule's qubits is refused unless their
+switch is off. Classically conditioned blocks (``if_else``) are not supported.
 
 Each segment is propagated exactly: ``scipy.sparse.linalg.expm_multiply`` of
 the QuTiP Liouvillian on the vectorised branch states (default), or
@@ -52,6 +73,7 @@ the QuTiP Liouvillian on the vectorised branch states (default), or
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -67,7 +89,8 @@ from .options import NoiseOptions
 #: Most active qubits the reference accepts (a 4^n x 4^n sparse Liouvillian per segment).
 MAX_REFERENCE_QUBITS = 8
 
-_KNOWN_OPTIONS = {"level", "idle", "delays", "zz", "readout", "decoherence", "gate_error", "reset_error"}
+_KNOWN_OPTIONS = {"level", "idle", "delays", "zz", "readout", "decoherence", "gate_error", "reset_error",
+                  "preparation", "readout_window", "backaction", "spectators"}
 _EPS_NS = 1e-9
 
 
@@ -144,14 +167,49 @@ def _sparse_qobj(m: np.ndarray) -> qutip.Qobj:
 
 
 # ---------------------------------------------------------------------- the reference
-def _check_options(opts: NoiseOptions) -> None:
+def _unmodelled(profile: DeviceProfile, sched, opts: NoiseOptions) -> list[str]:
+    """Switched-on components the reference does not model *and* that the profile gives values for
+    on this schedule (a component without values does nothing, in the twin as here)."""
     d = asdict(opts)
+    active = set(sched.active_qubits)
+    out = []
+    for k, v in d.items():
+        if k in _KNOWN_OPTIONS or not v:
+            continue
+        if k == "correlated_readout":
+            used = [e.qubits for e in profile.crosstalk.readout_pairs if set(e.qubits) <= active]
+            if used and opts.readout:
+                out.append(f"correlated_readout (crosstalk.readout_pairs {used})")
+        elif k == "leakage":
+            leaky = sorted({f"{op.name}{op.qubits}" for op in _walk(sched.ops) if op.kind == "gate"
+                            and profile.has_gate(op.name, op.qubits) and profile.gate(op.name, op.qubits).leakage_prob})
+            if leaky:
+                out.append(f"leakage (leakage_prob of {leaky})")
+        elif k == "quasi_static":
+            noisy = sorted(q for q in active if profile.qubit(q).quasi_static_sigma_khz() > 0)
+            if noisy:
+                out.append(f"quasi_static (detuning sigma on qubits {noisy})")
+        else:  # pragma: no cover - a new switch: refuse until it is modelled or checked inert
+            out.append(k)
+    return out
+
+
+def _walk(ops):
+    for op in ops:
+        yield op
+        if op.kind == "if_else" and op.bodies:
+            for body in op.bodies:
+                yield from _walk(body)
+
+
+def _check_options(opts: NoiseOptions, profile: DeviceProfile | None = None, sched=None) -> None:
     if opts.level != "lindblad":
         raise QpuTwinError(f"whole_circuit_reference: noise level={opts.level!r}; the reference models 'lindblad'")
-    unknown = sorted(k for k, v in d.items() if k not in _KNOWN_OPTIONS and v)
+    unknown = _unmodelled(profile, sched, opts) if profile is not None else []
     if unknown:
         raise QpuTwinError(
-            f"whole_circuit_reference: noise option(s) {unknown} are not modelled by the reference; switch them off"
+            f"whole_circuit_reference: noise option(s) {unknown} are not modelled by the reference and the profile "
+            "gives values for them; switch them off (noise={...: False})"
         )
     if opts.decoherence and not (opts.idle and opts.delays):
         raise QpuTwinError(
@@ -267,9 +325,34 @@ class _Model:
         return p
 
     # -- segments
-    def liouvillian(self, running: tuple) -> Any:
-        """Sparse (CSR, column-stacked) Liouvillian with the gates ``running`` driven."""
-        key = tuple(id(op) for op in running)
+    def spectator_terms(self, measured: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(H, collapse operators) on the other active qubits while ``measured`` is read out:
+        Stark shift H = (2 pi stark_shift / 2) Z and dephasing sqrt(rate / 2) Z
+        (coherence x exp(-rate t)) from ``crosstalk.readout_spectators``."""
+        n = self.n
+        h = np.zeros((2**n, 2**n), dtype=complex)
+        c_ops = []
+        if not self.opts.spectators:
+            return h, c_ops
+        z = np.diag([1.0, -1.0]).astype(complex)
+        for q in self.qubits:
+            if q == measured:
+                continue
+            rate = shift = 0.0  # 1/ns, rad/ns
+            for t in self.profile.crosstalk.readout_spectators:
+                if t.measured in (None, measured) and t.spectator in (None, q):
+                    rate += t.dephasing_rate_mhz * 1e-3
+                    shift += 2 * np.pi * t.stark_shift_mhz * 1e-3
+            if shift:
+                h += 0.5 * shift * _embed(z, [self.local[q]], n)
+            if rate:
+                c_ops.append(np.sqrt(rate / 2.0) * _embed(z, [self.local[q]], n))
+        return h, c_ops
+
+    def liouvillian(self, running: tuple, measuring: tuple = ()) -> Any:
+        """Sparse (CSR, column-stacked) Liouvillian with the gates ``running`` driven and the
+        qubits ``measuring`` being read out (their spectator terms on)."""
+        key = (tuple(id(op) for op in running), tuple(measuring))
         if key in self._liou:
             return self._liou[key]
         h = np.zeros((2**self.n, 2**self.n), dtype=complex)
@@ -279,16 +362,24 @@ class _Model:
         for pair, term in self.zz.items():
             if pair not in own:
                 h += term
+        extra_c = []
+        for m in measuring:
+            hm, cm = self.spectator_terms(m)
+            h += hm
+            extra_c += cm
         liou = qutip.liouvillian(_sparse_qobj(h)) + self._dissipator
+        if extra_c:
+            liou = liou + qutip.liouvillian(None, [_sparse_qobj(c) for c in extra_c])
         mat = scipy.sparse.csr_matrix(liou.to("csr").data.as_scipy())
         self._liou[key] = (liou, mat)
         return self._liou[key]
 
 
-def _propagate(branches: dict, model: _Model, running: tuple, dt: float, method: str, stats) -> dict:
+def _propagate(branches: dict, model: _Model, running: tuple, dt: float, method: str, stats,
+               measuring: tuple = ()) -> dict:
     if dt <= _EPS_NS or not branches:
         return branches
-    liou, mat = model.liouvillian(running)
+    liou, mat = model.liouvillian(running, measuring)
     dim = 2**model.n
     keys = list(branches)
     stats["segments"] += 1
@@ -354,20 +445,23 @@ def _measure(branches: dict, q: int, clbit: int, p10: float, p01: float, n: int)
     return new
 
 
-def _reset(branches: dict, q: int, err: float, n: int) -> dict:
-    """Replace local qubit q by (1 - err)|0><0| + err|1><1|."""
-    out = {}
-    target = np.diag([1.0 - err, err]).astype(complex)
-    for key, r in branches.items():
-        t = r.reshape([2] * (2 * n))
-        ax = n - 1 - q
-        red = np.trace(t, axis1=ax, axis2=ax + n)  # axes of the rest, rows then cols
-        full = np.tensordot(target, red, axes=0)  # (qr, qc, rest rows..., rest cols...)
-        rest = [a for a in range(n) if a != ax]
-        src = [ax, n + ax] + rest + [n + a for a in rest]
-        perm = np.argsort(src)
-        out[key] = np.transpose(full, perm).reshape(2**n, 2**n)
-    return out
+def _single_qubit_kraus(branches: dict, q: int, kraus: list[np.ndarray], n: int) -> dict:
+    """rho -> sum_k K_k rho K_k^dag with the 2x2 ``kraus`` on local qubit q."""
+    ks = [_embed(k, [q], n) for k in kraus]
+    return {key: sum(k @ r @ k.conj().T for k in ks) for key, r in branches.items()}
+
+
+def _separation_errors(p10: float, p01: float, t1_us: float | None, window_ns: float) -> tuple[float, float]:
+    """The misclassification part of the stated errors when T1 acts for ``window_ns`` before
+    discrimination: p(0|1) = (1 - a)(1 - p(1|0)) + a s01 with a = exp(-window / T1)."""
+    if not window_ns or not t1_us:
+        return p10, p01
+    a = np.exp(-window_ns / (t1_us * 1e3))
+    return p10, float((p01 - (1.0 - a) * (1.0 - p10)) / a)
+
+
+_PAULIS = (np.array([[0, 1], [1, 0]], dtype=complex), np.array([[0, -1j], [1j, 0]]),
+           np.diag([1.0, -1.0]).astype(complex))
 
 
 def whole_circuit_reference(
@@ -413,11 +507,43 @@ def whole_circuit_reference(
     if sched.num_active > MAX_REFERENCE_QUBITS:
         raise QpuTwinError(f"whole_circuit_reference: {sched.num_active} active qubits {sched.active_qubits}; "
                            f"at most {MAX_REFERENCE_QUBITS}")
+    _check_options(opts, profile, sched)
     model = _Model(profile, sched, opts)
     n = model.n
     ops = _flatten(sched.ops)
     timed = [op for op in ops if op.kind == "gate" and op.duration_ns > _EPS_NS]
-    times = sorted({0.0, sched.duration_ns} | {op.start_ns for op in ops} | {op.end_ns for op in timed})
+    measures = [op for op in ops if op.kind == "measure"]
+    last_start: dict[int, float] = {}
+    for op in ops:
+        for q in op.qubits:
+            last_start[q] = max(last_start.get(q, -1.0), op.start_ns)
+    # events: (time, priority, order, kind, op, readout window); at equal times what ends a
+    # measurement (backaction, spectator Pauli errors) precedes what starts
+    events = []
+    for order, op in enumerate(ops):
+        if op.kind != "measure":
+            events.append((op.start_ns, 1, order, op.kind, op, 0.0))
+            continue
+        qb = profile.qubit(op.qubits[0])
+        w = min(float(qb.readout_t1_window_ns or 0.0), op.duration_ns) if opts.readout_window and opts.decoherence \
+            else 0.0
+        events.append((op.start_ns + w, 1, order, "measure", op, w))
+        if opts.backaction and (qb.meas_excitation_prob or qb.meas_relaxation_prob):
+            events.append((op.end_ns, 0, order, "backaction", op, 0.0))
+        if opts.spectators and profile.crosstalk.measurement:
+            events.append((op.end_ns, 0, order, "spectator-pauli", op, 0.0))
+    if opts.preparation:  # at each qubit's first op (before it the qubit is |0>, which nothing changes)
+        first: dict[int, tuple] = {}
+        for order, op in enumerate(ops):
+            for q in op.qubits:
+                first.setdefault(q, (op.start_ns, order, op))
+        for q, (t0, order, op) in first.items():
+            if profile.qubit(q).prep_excited_prob:
+                events.append((t0, 0, order, "prepare", SimpleNamespace(qubits=(q,)), 0.0))
+    events.sort(key=lambda e: e[:3])
+    spectating = opts.spectators and bool(profile.crosstalk.readout_spectators)
+    times = sorted({0.0, sched.duration_ns} | {e[0] for e in events} | {op.end_ns for op in timed}
+                   | {t for op in measures for t in (op.start_ns, op.end_ns)})
     # merge times closer than _EPS_NS
     grid: list[float] = []
     for t in times:
@@ -429,7 +555,7 @@ def whole_circuit_reference(
     branches: dict[int, np.ndarray] = {0: rho}
     stats = {"segments": 0, "max_branches": 1, "stopped_at_ns": 0.0}
     depol: dict[str, float] = {}
-    pending = list(ops)  # in schedule order (start time, ties in circuit order)
+    pending = list(events)
     for i, t in enumerate(grid):
         # 1) gates ending now: their depolarizing top-up
         for op in timed:
@@ -438,28 +564,57 @@ def whole_circuit_reference(
                 if p:
                     depol[f"{op.name}{op.qubits}"] = p
                     branches = _depolarize(branches, [model.local[q] for q in op.qubits], p, n)
-        # 2) instantaneous events starting now, in schedule order
-        while pending and pending[0].start_ns <= t + _EPS_NS:
-            op = pending.pop(0)
+        # 2) instantaneous events now: ends of measurements, then op starts in schedule order
+        while pending and pending[0][0] <= t + _EPS_NS:
+            _, _, _, kind, op, w = pending.pop(0)
             lq = model.local[op.qubits[0]]
-            if op.kind == "gate" and op.duration_ns <= _EPS_NS:
+            qb = profile.qubit(op.qubits[0])
+            if kind == "gate" and op.duration_ns <= _EPS_NS:
                 branches = _apply_unitary(branches, _embed(model.unitary(op), [model.local[q] for q in op.qubits], n))
-            elif op.kind == "measure":
-                qb = profile.qubit(op.qubits[0])
+            elif kind == "measure":  # projective, after T1 acted for the readout window w
                 p10, p01 = (float(qb.prob_meas1_prep0 or 0.0), float(qb.prob_meas0_prep1 or 0.0)) \
                     if opts.readout else (0.0, 0.0)
+                if w > 0 and opts.readout:
+                    p10, p01 = _separation_errors(p10, p01, qb.t1_us, w)
                 branches = _measure(branches, lq, op.clbits[0], p10, p01, n)
                 stats["max_branches"] = max(stats["max_branches"], len(branches))
-            elif op.kind == "reset":
-                err = float(profile.qubit(op.qubits[0]).reset_error or 0.0) if opts.reset_error else 0.0
-                branches = _reset(branches, lq, err, n)
+            elif kind == "prepare":  # residual excited population: |0> -> (1 - e)|0><0| + e|1><1|
+                e = float(qb.prep_excited_prob)
+                kraus = [np.diag([np.sqrt(1 - e), 1.0]).astype(complex), np.array([[0, 0], [np.sqrt(e), 0]], dtype=complex)]
+                branches = _single_qubit_kraus(branches, lq, kraus, n)
+            elif kind == "backaction":  # flips after the readout, unseen by its own record
+                pe, pr = float(qb.meas_excitation_prob or 0.0), float(qb.meas_relaxation_prob or 0.0)
+                kraus = [np.diag([np.sqrt(1 - pe), np.sqrt(1 - pr)]).astype(complex),
+                         np.array([[0, 0], [np.sqrt(pe), 0]], dtype=complex),
+                         np.array([[0, np.sqrt(pr)], [0, 0]], dtype=complex)]
+                branches = _single_qubit_kraus(branches, lq, kraus, n)
+            elif kind == "spectator-pauli":  # crosstalk.measurement: on spectators still to be used
+                m = op.qubits[0]
+                for q in model.qubits:
+                    if q == m or last_start.get(q, -1.0) < op.end_ns - _EPS_NS:
+                        continue
+                    perr = 0.0
+                    for term in profile.crosstalk.measurement:
+                        if term.measured in (None, m) and term.spectator in (None, q):
+                            perr = 1.0 - (1.0 - perr) * (1.0 - term.error)
+                    if perr > 0:
+                        kraus = [np.sqrt(1 - perr) * np.eye(2, dtype=complex)] + \
+                            [np.sqrt(perr / 3) * p for p in _PAULIS]
+                        branches = _single_qubit_kraus(branches, model.local[q], kraus, n)
+            elif kind == "reset":  # state-dependent: |0> stays, |1> -> |0> except with probability err
+                err = float(qb.reset_error or 0.0) if opts.reset_error else 0.0
+                kraus = [np.diag([1.0, 0.0]).astype(complex), np.array([[0, np.sqrt(1 - err)], [0, 0]], dtype=complex),
+                         np.diag([0.0, np.sqrt(err)]).astype(complex)]
+                branches = _single_qubit_kraus(branches, lq, kraus, n)
         if i + 1 == len(grid) or (not pending and all(op.end_ns <= t + _EPS_NS for op in timed)):
             # nothing left that can change a record (later decay acts on already projected qubits)
             stats["stopped_at_ns"] = t
             break
         t_next = grid[i + 1]
         running = tuple(op for op in timed if op.start_ns <= t + _EPS_NS and op.end_ns >= t_next - _EPS_NS)
-        branches = _propagate(branches, model, running, t_next - t, method, stats)
+        measuring = tuple(sorted(op.qubits[0] for op in measures if spectating and op.start_ns <= t + _EPS_NS
+                                 and op.end_ns >= t_next - _EPS_NS))
+        branches = _propagate(branches, model, running, t_next - t, method, stats, measuring)
 
     nc = sched.num_clbits
     probs: dict[str, float] = {}

@@ -1,14 +1,16 @@
 """Device profiles: validated, dated descriptions of real quantum processors."""
 
 from .gates import GATE_SPECS, GateSpec, max_average_infidelity
-from .io import list_profiles, load_profile, profile_json_schema, read_profile_file, save_profile
+from .store import list_profiles, load_profile, profile_json_schema, read_profile_file, save_profile
 from .model import (
     SCHEMA_VERSION,
     Adjustment,
     Crosstalk,
     DeviceProfile,
     Gate,
+    CorrelatedReadout,
     MeasurementCrosstalk,
+    ReadoutSpectator,
     Provenance,
     Qubit,
     Technology,
@@ -24,7 +26,9 @@ __all__ = [
     "Crosstalk",
     "DeviceProfile",
     "Gate",
+    "CorrelatedReadout",
     "MeasurementCrosstalk",
+    "ReadoutSpectator",
     "Provenance",
     "Qubit",
     "Technology",

@@ -1,10 +1,12 @@
 """Registry of gate names a device profile may declare as native.
 
 Names follow Qiskit's standard gate names, so a profile maps one-to-one onto a
-Qiskit ``Target``. Each entry states the gate's arity, whether it is *virtual*
-(a frame change implemented in software: zero duration and zero error) and,
-for two-qubit gates, whether it is *symmetric* under exchange of its qubits
-(then a coupling edge in either direction licenses it).
+Qiskit ``Target`` (the Google gates ``sqrt_iswap`` and ``syc``, which Qiskit
+lacks, have gate classes in :mod:`qpu_twin.compile.native_gates`). Each entry
+states the gate's arity, whether it is *virtual* (a frame change implemented in
+software: zero duration and zero error) and, for two-qubit gates, whether it is
+*symmetric* under exchange of its qubits (then a coupling edge in either
+direction licenses it).
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ _SPECS = [
     GateSpec("rxx", 2, 1, symmetric=True),
     GateSpec("ryy", 2, 1, symmetric=True),
     GateSpec("rzx", 2, 1),
+    # Google Sycamore (Qiskit gate classes in qpu_twin.compile.native_gates)
+    GateSpec("sqrt_iswap", 2, symmetric=True),
+    GateSpec("syc", 2, symmetric=True),
 ]
 
 GATE_SPECS: dict[str, GateSpec] = {g.name: g for g in _SPECS}
@@ -75,6 +80,9 @@ def max_average_infidelity(num_qubits: int) -> float:
     For a channel E and target unitary U on dimension d, the average gate
     fidelity is at least 1/(d+1) (reached when tr(U^dag V)=0 for a unitary V),
     so the infidelity is at most d/(d+1): 2/3 for one qubit, 4/5 for two.
+    ``num_qubits`` is 1 to 64.
     """
-    d = 2**num_qubits
+    from ..errors import check_int
+
+    d = 2 ** check_int("num_qubits", num_qubits, minimum=1, maximum=64)
     return d / (d + 1)

@@ -28,22 +28,54 @@ import hashlib
 import json
 import math
 from datetime import datetime
+from pathlib import Path
 from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from ..errors import ProfileError
+from ..errors import (ArgumentError, ProfileError, check_instance, check_int, check_kwargs, check_path, check_qubits,
+                      check_str, did_you_mean, short_repr)
+from ..files import write_text_atomic
+from . import importers
 from .gates import CONTROL_FLOW, GATE_SPECS, max_average_infidelity
+from .io import dump_yaml, profile_file_format, read_data_file
+from .summary import profile_summary
 
 SCHEMA_VERSION = 1
 
+#: Exporters of a profile to other frameworks, registered by the layers that implement them
+#: (``qpu_twin/__init__.py`` registers ``"cirq"`` -> ``qpu_twin.interop.cirq.to_cirq_noise_model``):
+#: the model does not import upward.
+_EXPORTERS: dict[str, Any] = {}
+
+
+def register_exporter(name: str, func) -> None:
+    """Register ``func(profile, **kwargs)`` as the exporter ``name`` (e.g. ``"cirq"``)."""
+    _EXPORTERS[name] = func
+
 
 def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> ProfileError:
-    """Turn a pydantic ValidationError into a ProfileError naming field and value."""
+    """Turn a pydantic ValidationError into a ProfileError naming field and value.
+
+    An unknown field gets the closest known field name as a suggestion; a
+    missing field is named without dumping its parent; errors raised by nested
+    entries (already :class:`ProfileError` with their own location) are kept,
+    not wrapped again.
+    """
     prefix = _entry_label(cls, data)
+    errors = exc.errors()
+    if len(errors) == 1 and isinstance((errors[0].get("ctx") or {}).get("error"), ProfileError):
+        # one of our validators raised it (pydantic wraps it: ProfileError is a ValueError); keep its
+        # problems, prefixed with where it happened
+        inner = errors[0]["ctx"]["error"]
+        loc = errors[0].get("loc", ())
+        head = prefix + (f"{_where(loc, data)}: " if loc else "")
+        if not head or str(inner).startswith(head):
+            return inner
+        return ProfileError(head + str(inner), [head + p for p in inner.problems])
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = err.get("loc", ())
         where = []
         i = 0
@@ -55,13 +87,88 @@ def _format_validation_error(exc: ValidationError, data: Any, cls: type) -> Prof
                 where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
                 i += 2
                 continue
-            where.append(str(part))
+            if isinstance(part, int) and where:
+                where[-1] += f"[{part}]"
+            else:
+                where.append(str(part))
             i += 1
-        field = ".".join(where) if where else cls.__name__
-        problems.append(f"{prefix}{field}={_short(err.get('input'))}: {err.get('msg', 'invalid')}")
+        field = ".".join(where)
+        kind = err.get("type")
+        inner = (err.get("ctx") or {}).get("error")
+        if kind == "value_error" and isinstance(inner, ProfileError):
+            # raised by a nested entry's own validation: its problems already name field and value
+            problems += [p if not field or p.startswith(field) else f"{field}: {p}" for p in inner.problems]
+        elif kind == "missing" and loc and isinstance(loc[-1], int):
+            parent = _value_at(data, loc[:-1])  # a too-short sequence: show it (it is small by construction)
+            problems.append(f"{field}: required item missing ({'.'.join(map(str, loc[:-1]))}={_short(parent)})")
+        elif kind == "missing":
+            problems.append(f"{field}: required field missing")
+        elif kind == "extra_forbidden":
+            import difflib
+
+            known = list(getattr(_model_at(cls, loc[:-1]), "model_fields", {}))
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6) if loc else []
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}" if known else ""
+            problems.append(f"{field}={_short(err.get('input'))}: unknown field; {err.get('msg', 'not allowed')}"
+                            + (f" ({hint})" if hint else ""))
+        else:
+            problems.append(f"{field or cls.__name__}={_short(err.get('input'))}: {err.get('msg', 'invalid')}")
+    problems = [p if p.startswith(prefix) else prefix + p for p in problems]
     if len(problems) == 1:
         return ProfileError(problems[0], problems)
-    return ProfileError(f"{prefix}invalid {cls.__name__} ({len(problems)} problems):\n  " + "\n  ".join(problems), problems)
+    return ProfileError(f"{prefix}invalid {cls.__name__} ({len(problems)} problems):\n  " + "\n  ".join(problems),
+                        problems)
+
+
+def _model_at(cls: type, loc) -> type | None:
+    """The pydantic model class that validates the value at ``loc`` inside ``cls`` (None if not a model)."""
+    import typing
+
+    def models_in(tp):
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return [tp]
+        return [m for a in typing.get_args(tp) for m in models_in(a)]
+
+    current = cls
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return None
+        found = models_in(fields[part].annotation)
+        if not found:
+            return None
+        current = found[0]
+    return current
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    """The value at a pydantic error location inside the input data (None if it cannot be followed)."""
+    cur = data
+    for part in loc:
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def _where(loc: tuple, data: Any) -> str:
+    """``qubit 3.t1_us`` / ``gate cx(0, 1).error`` / ``crosstalk.zz.0`` for a pydantic error location."""
+    where = []
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if part in ("qubits", "gates") and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            entry = _get(data, part, loc[i + 1])
+            kind = Qubit if part == "qubits" else Gate
+            where.append(_entry_label(kind, entry, fallback=f"{part}[{loc[i + 1]}]").rstrip(": "))
+            i += 2
+            continue
+        where.append(str(part))
+        i += 1
+    return ".".join(where)
 
 
 def _get(data: Any, part: str, idx: int) -> Any:
@@ -90,8 +197,7 @@ def _entry_label(cls: type, data: Any, fallback: str = "") -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return short_repr(value)
 
 
 class _Frozen(BaseModel):
@@ -182,11 +288,53 @@ class Qubit(_Frozen):
     prob_meas1_prep0: float | None = Field(default=None, description="Readout p(1|0).")
     prob_meas0_prep1: float | None = Field(default=None, description="Readout p(0|1).")
     readout_duration_ns: float | None = None
-    reset_error: float | None = Field(default=None, description="Probability that reset leaves the qubit in |1>.")
+    reset_error: float | None = Field(
+        default=None, description="Probability that reset of |1> leaves the qubit in |1> (reset of |0> never fails).")
     reset_duration_ns: float | None = None
+    prep_excited_prob: float | None = Field(
+        default=None, description="Probability that the qubit starts a circuit in |1> instead of |0> (residual "
+        "thermal population after initialisation); None: a perfect |0>.")
+    readout_t1_window_ns: float | None = Field(
+        default=None,
+        description="Effective time (ns) from the start of the readout until the state is discriminated: |1> "
+        "relaxing within it reads 0 and stays 0. Splits p(0|1) into a T1 part and a separation part; "
+        "None or 0: the whole p(0|1) is separation error (the post-measurement state is the pre-measurement one).")
+    meas_excitation_prob: float | None = Field(
+        default=None, description="Backaction: probability that a measurement leaves a qubit that was in |0> in |1> "
+        "(not seen in its own record; matters when the qubit is used again).")
+    meas_relaxation_prob: float | None = Field(
+        default=None, description="Backaction: probability that a measurement leaves a qubit that was in |1> in |0> "
+        "after discrimination (beyond T1 over the readout window).")
+    t2_star_us: float | None = Field(
+        default=None, description="Ramsey coherence time T2* (us), when the source gives it besides the echo T2 "
+        "(t2_us): the gap is quasi-static frequency noise.")
+    detuning_sigma_khz: float | None = Field(
+        default=None, description="Standard deviation (kHz) of the quasi-static Gaussian detuning; None: derived "
+        "from t2_star_us and t2_us when both are given, else 0.")
+    leakage_lifetime_us: float | None = Field(
+        default=None, description="Lifetime (us) of the leaked level |2> before it decays back to |1> (seepage); "
+        "None: a leaked qubit stays leaked.")
+    leaked_reads_as: Literal[0, 1] = Field(
+        default=1, description="The readout of a leaked qubit (a transmon in |2> reads as 1 on most devices).")
     uncertainty: dict[str, float] = Field(
         default_factory=dict, description="Standard errors of numeric fields, keyed by field name."
     )
+
+    def quasi_static_sigma_khz(self) -> float:
+        """The quasi-static detuning sigma (kHz): stated, or derived from T2* and the echo T2, else 0.
+
+        For a Gaussian static detuning with standard deviation sigma (angular
+        2 pi sigma) on top of the Markovian decay exp(-t/T2), the Ramsey signal
+        decays as exp(-t/T2 - (2 pi sigma t)^2 / 2); T2* is its 1/e time, so
+        (2 pi sigma)^2 = 2 (1 - T2*/T2) / T2*^2.
+        """
+        if self.detuning_sigma_khz is not None:
+            return float(self.detuning_sigma_khz)
+        if self.t2_star_us is None or self.t2_us is None or self.t2_star_us >= self.t2_us:
+            return 0.0
+        t_star = self.t2_star_us
+        omega = math.sqrt(2.0 * (1.0 - t_star / self.t2_us)) / t_star  # rad/us
+        return omega / (2 * math.pi) * 1e3  # kHz
 
     @property
     def readout_error(self) -> float | None:
@@ -216,6 +364,9 @@ class Gate(_Frozen):
         default=0.0,
         description="Coherent over-rotation as a fraction of the gate's rotation: the twin applies U^(1+overrotation).",
     )
+    leakage_prob: float | None = Field(
+        default=None, description="Probability per application that a qubit of the gate in |1> leaves the "
+        "computational subspace (to |2>); None: no leakage.")
     uncertainty: dict[str, float] = Field(default_factory=dict)
 
     @property
@@ -250,9 +401,46 @@ class MeasurementCrosstalk(_Frozen):
     uncertainty: dict[str, float] = Field(default_factory=dict)
 
 
+class ReadoutSpectator(_Frozen):
+    """What reading out ``measured`` does to a ``spectator`` qubit during the readout window.
+
+    Photons in the measured qubit's resonator dephase and Stark-shift nearby
+    qubits: the spectator dephases at ``dephasing_rate_mhz`` (an extra pure-dephasing
+    rate, 1/us) and accumulates a Z phase 2 pi ``stark_shift_mhz`` t for as long as
+    the measurement lasts. ``None`` for either qubit means "any" (device-wide).
+    """
+
+    measured: int | None = None
+    spectator: int | None = None
+    dephasing_rate_mhz: float = 0.0
+    stark_shift_mhz: float = 0.0
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+
+class CorrelatedReadout(_Frozen):
+    """Joint assignment matrix of two qubits read out at the same time (readout crosstalk).
+
+    ``assignment[r][a]`` = P(recorded r | actual a) with r, a = 2 b0 + b1 for the
+    bits of ``qubits[0]``, ``qubits[1]``; columns sum to 1. When both qubits are
+    measured simultaneously (overlapping windows) it replaces their single-qubit
+    assignment errors.
+    """
+
+    qubits: tuple[int, int]
+    assignment: tuple[tuple[float, float, float, float], ...]
+    uncertainty: dict[str, float] = Field(default_factory=dict)
+
+    def matrix(self):
+        import numpy as np
+
+        return np.array(self.assignment, dtype=float)
+
+
 class Crosstalk(_Frozen):
     zz: tuple[ZZCoupling, ...] = ()
     measurement: tuple[MeasurementCrosstalk, ...] = ()
+    readout_spectators: tuple[ReadoutSpectator, ...] = ()
+    readout_pairs: tuple[CorrelatedReadout, ...] = ()
 
 
 class DeviceProfile(_Frozen):
@@ -310,18 +498,28 @@ class DeviceProfile(_Frozen):
     # ------------------------------------------------------------------ lookups
     def qubit(self, index: int) -> Qubit:
         """The :class:`Qubit` with this index."""
+        index = check_int("index", index)
         if not 0 <= index < self.num_qubits:
             raise ProfileError(f"device {self.name!r}: no qubit {index} (num_qubits={self.num_qubits})")
         return self.qubits[index]
 
     def gate(self, name: str, qubits) -> Gate:
         """The calibrated :class:`Gate` ``name`` on ``qubits`` (order matters for directed gates)."""
-        qubits = tuple(int(q) for q in qubits)
+        if type(name) is str and type(qubits) is tuple:  # the fast path (hashable, usually valid)
+            try:
+                g = self._gate_index.get((name, qubits))
+            except TypeError:
+                g = None
+            if g is not None:
+                return g
+        check_str("name", name)
+        qubits = check_qubits("qubits", qubits, distinct=False)
         g = self._gate_index.get((name, qubits))
         if g is None and name in GATE_SPECS and GATE_SPECS[name].symmetric and len(qubits) == 2:
             g = self._gate_index.get((name, qubits[::-1]))
         if g is None:
-            raise ProfileError(f"device {self.name!r}: no native gate {name!r} on qubits {qubits}")
+            hint = "" if name in self.native_gates else did_you_mean(name, self.native_gates)
+            raise ProfileError(f"device {self.name!r}: no native gate {name!r}{hint} on qubits {qubits}")
         return g
 
     def has_gate(self, name: str, qubits) -> bool:
@@ -337,13 +535,24 @@ class DeviceProfile(_Frozen):
         return tuple(sorted({g.name for g in self.gates}))
 
     def gates_named(self, name: str) -> tuple[Gate, ...]:
+        """Every calibrated entry of the gate ``name`` (empty if the device has none)."""
+        check_str("name", name)
+        if name not in GATE_SPECS:
+            raise ArgumentError(f"name={name!r}: not a gate name{did_you_mean(name, GATE_SPECS)} "
+                                f"(native gates of {self.name}: {', '.join(self.native_gates)})")
         return tuple(g for g in self.gates if g.name == name)
 
     def is_coupled(self, a: int, b: int) -> bool:
         """True if (a, b) or (b, a) is a coupling edge."""
+        if type(a) is int and type(b) is int and ((a, b) in self._edges or (b, a) in self._edges):
+            return True  # the fast path
+        a, b = self.qubit(check_int("a", a)).index, self.qubit(check_int("b", b)).index  # errors for bad qubits
         return (a, b) in self._edges or (b, a) in self._edges
 
     def zz_khz(self, a: int, b: int) -> float | None:
+        """The static ZZ (kHz) between qubits ``a`` and ``b``, or None if the profile gives none."""
+        self.qubit(check_int("a", a))
+        self.qubit(check_int("b", b))
         for term in self.crosstalk.zz:
             if set(term.qubits) == {a, b}:
                 return term.zz_khz
@@ -375,11 +584,12 @@ class DeviceProfile(_Frozen):
         Gates, coupling edges, ZZ and measurement-crosstalk terms are kept when
         all their qubits are in the subset; the provenance records the mapping.
         """
-        qubits = [int(q) for q in qubits]
-        if len(set(qubits)) != len(qubits):
-            raise ProfileError(f"device {self.name!r}: restrict() got repeated qubits {qubits}")
+        qubits = list(check_qubits("qubits", qubits, allow_empty=False))
+        check_str("name", name, allow_none=True)
         for q in qubits:
-            self.qubit(q)
+            if q >= self.num_qubits:
+                raise ProfileError(f"device {self.name!r}: restrict(qubits={qubits}): no qubit {q} "
+                                   f"(num_qubits={self.num_qubits})")
         new = {q: i for i, q in enumerate(qubits)}
         d = self.to_dict()
         d["name"] = name or f"{self.name}[{','.join(map(str, qubits))}]"
@@ -409,54 +619,95 @@ class DeviceProfile(_Frozen):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DeviceProfile":
+        """Validate a plain dict of the profile's fields (what :meth:`to_dict` returns)."""
+        check_instance("data", data, dict, what="dict of the profile's fields")
         return cls.model_validate(data)
 
     def to_yaml(self) -> str:
-        from .io import dump_yaml
-
         return dump_yaml(self.to_dict())
 
     def to_json(self, *, indent: int | None = 1) -> str:
+        check_int("indent", indent, minimum=0, allow_none=True)
         return json.dumps(self.to_dict(), indent=indent) + "\n"
 
-    def save(self, path) -> None:
-        """Write to ``path``; the suffix (.yaml/.yml/.json) selects the format."""
-        from .io import save_profile
-
-        save_profile(self, path)
+    def save(self, path) -> Path:
+        """Write to ``path`` atomically; the suffix (.yaml/.yml/.json) selects the format. Returns the path."""
+        path = check_path("path", path)
+        fmt = profile_file_format(path, action="save")
+        write_text_atomic(path, self.to_json() if fmt == "json" else self.to_yaml())
+        return path
 
     @classmethod
     def load(cls, path) -> "DeviceProfile":
-        from .io import read_profile_file
+        """Read and validate a ``.yaml``/``.yml``/``.json`` profile file."""
+        path = check_path("path", path)
+        data = read_data_file(path)
+        return cls.from_text_data(data, source=str(path))
 
-        return read_profile_file(path)
+    @classmethod
+    def from_text_data(cls, data: Any, *, source: str = "<string>") -> "DeviceProfile":
+        """Validate parsed file data; errors are prefixed with ``source``."""
+        check_str("source", source)
+        if not isinstance(data, dict):
+            raise ProfileError(f"{source}: a profile file must hold a mapping, got {type(data).__name__} "
+                               f"(data={short_repr(data)})")
+        try:
+            return cls.model_validate(data)
+        except ProfileError as exc:
+            raise ProfileError(f"{source}: {exc}", [f"{source}: {p}" for p in exc.problems]) from None
 
     # ------------------------------------------------------------------ importers
     @classmethod
+    def _from_import(cls, data_and_log) -> "DeviceProfile":
+        data, log = data_and_log
+        profile = cls.model_validate(data)
+        log.emit()
+        return profile
+
+    @classmethod
     def from_qiskit_backend(cls, backend, **kwargs: Any) -> "DeviceProfile":
         """Import any Qiskit ``BackendV2`` with a ``Target`` (see :mod:`.importers.qiskit`)."""
-        from .importers.qiskit import profile_from_qiskit_backend
-
-        return profile_from_qiskit_backend(backend, **kwargs)
+        check_kwargs("DeviceProfile.from_qiskit_backend", kwargs, importers.profile_data_from_qiskit_backend)
+        return cls._from_import(importers.profile_data_from_qiskit_backend(backend, **kwargs))
 
     @classmethod
     def from_ibm_properties(cls, properties: dict, configuration: dict, **kwargs: Any) -> "DeviceProfile":
         """Import legacy IBM ``backend_properties`` / ``backend_configuration`` dicts."""
-        from .importers.ibm import profile_from_ibm_properties
-
-        return profile_from_ibm_properties(properties, configuration, **kwargs)
+        check_instance("properties", properties, dict)
+        check_instance("configuration", configuration, dict)
+        check_kwargs("DeviceProfile.from_ibm_properties", kwargs, importers.profile_data_from_ibm_properties)
+        return cls._from_import(importers.profile_data_from_ibm_properties(properties, configuration, **kwargs))
 
     @classmethod
     def from_quantinuum_spec(cls, machine: str, date: str, **kwargs: Any) -> "DeviceProfile":
         """Import a Quantinuum machine from its published spec-sheet and emulator rows."""
-        from .importers.quantinuum import profile_from_quantinuum_spec
+        check_str("machine", machine)
+        check_str("date", date)
+        check_kwargs("DeviceProfile.from_quantinuum_spec", kwargs, importers.profile_data_from_quantinuum_spec)
+        return cls._from_import(importers.profile_data_from_quantinuum_spec(machine, date, **kwargs))
 
-        return profile_from_quantinuum_spec(machine, date, **kwargs)
+    @classmethod
+    def from_cirq_google(cls, processor: str, **kwargs: Any) -> "DeviceProfile":
+        """Import a Google Sycamore processor (``"rainbow"``, ``"weber"``) from cirq-google's
+        shipped median calibration (see :mod:`.importers.cirq_google`; needs ``qpu_twin[interop]``)."""
+        from .importers.cirq_google import profile_data_from_cirq_google
+
+        check_kwargs("DeviceProfile.from_cirq_google", kwargs, profile_data_from_cirq_google)
+        return cls._from_import(profile_data_from_cirq_google(processor, **kwargs))
+
+    def to_cirq_noise_model(self, **kwargs: Any):
+        """A ``cirq.NoiseModel`` of this profile at the twin's ``noise="aer"`` level.
+
+        Thin lazy wrapper of :func:`qpu_twin.interop.cirq.to_cirq_noise_model`
+        (profiles do not import interop at module level).
+        """
+        exporter = _EXPORTERS.get("cirq")
+        if exporter is None:  # pragma: no cover - qpu_twin/__init__ registers it
+            raise ProfileError("to_cirq_noise_model: the Cirq exporter is not registered (import qpu_twin)")
+        return exporter(self, **kwargs)
 
     def summary(self) -> dict[str, Any]:
         """Medians, worst qubits and gates: what ``qpu-twin profile show`` prints."""
-        from .summary import profile_summary
-
         return profile_summary(self)
 
     def __repr__(self) -> str:
@@ -539,6 +790,20 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             problems.append(f"{where}: reset_duration_ns={q.reset_duration_ns!r} must be >= 0")
         if q.frequency_ghz is not None and q.frequency_ghz <= 0:
             problems.append(f"{where}: frequency_ghz={q.frequency_ghz!r} must be > 0")
+        _check_prob(problems, where, "meas_excitation_prob", q.meas_excitation_prob)
+        _check_prob(problems, where, "prep_excited_prob", q.prep_excited_prob)
+        _check_prob(problems, where, "meas_relaxation_prob", q.meas_relaxation_prob)
+        _check_readout_window(problems, where, q)
+        if q.t2_star_us is not None:
+            if q.t2_star_us <= 0:
+                problems.append(f"{where}: t2_star_us={q.t2_star_us!r} must be > 0")
+            elif q.t2_us is not None and q.t2_star_us > q.t2_us:
+                problems.append(f"{where}: t2_star_us={q.t2_star_us!r} exceeds the echo t2_us={q.t2_us!r} "
+                                "(quasi-static noise only shortens the Ramsey time)")
+        if q.detuning_sigma_khz is not None and q.detuning_sigma_khz < 0:
+            problems.append(f"{where}: detuning_sigma_khz={q.detuning_sigma_khz!r} must be >= 0")
+        if q.leakage_lifetime_us is not None and q.leakage_lifetime_us <= 0:
+            problems.append(f"{where}: leakage_lifetime_us={q.leakage_lifetime_us!r} must be > 0")
         if q.anharmonicity_ghz is not None and q.frequency_ghz is not None:
             if abs(q.anharmonicity_ghz) >= q.frequency_ghz:
                 problems.append(
@@ -600,6 +865,9 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
                 problems.append(f"{where}: error={g.error!r} but {g.name!r} is a virtual gate (must be 0)")
         if not -1.0 < g.overrotation < 1.0:
             problems.append(f"{where}: overrotation={g.overrotation!r} must be a fraction in (-1, 1)")
+        _check_prob(problems, where, "leakage_prob", g.leakage_prob)
+        if g.leakage_prob and spec.virtual:
+            problems.append(f"{where}: leakage_prob={g.leakage_prob!r} but {g.name!r} is a virtual gate")
         if spec.num_qubits == 2:
             a, b = g.qubits
             if (a, b) not in edges and not (spec.symmetric and (b, a) in edges):
@@ -628,4 +896,59 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             problems.append(f"{where}: measured and spectator are the same qubit")
         _check_prob(problems, where, "error", t.error)
         _check_uncertainty(problems, where, t)
+    for t in p.crosstalk.readout_spectators:
+        where = f"crosstalk.readout_spectators (measured={t.measured}, spectator={t.spectator})"
+        for field in ("measured", "spectator"):
+            v = getattr(t, field)
+            if v is not None and not 0 <= v < n:
+                problems.append(f"{where}: {field}={v!r} outside 0..{n - 1}")
+        if t.measured is not None and t.measured == t.spectator:
+            problems.append(f"{where}: measured and spectator are the same qubit")
+        if t.dephasing_rate_mhz < 0:
+            problems.append(f"{where}: dephasing_rate_mhz={t.dephasing_rate_mhz!r} must be >= 0")
+        _check_uncertainty(problems, where, t)
+    pairs_seen: set[frozenset[int]] = set()
+    for t in p.crosstalk.readout_pairs:
+        a, b = t.qubits
+        where = f"crosstalk.readout_pairs {tuple(t.qubits)}"
+        if not (0 <= a < n and 0 <= b < n) or a == b:
+            problems.append(f"{where}: qubits must be two distinct qubits in 0..{n - 1}")
+            continue
+        if frozenset((a, b)) in pairs_seen:
+            problems.append(f"{where}: duplicate entry for this pair")
+        pairs_seen.add(frozenset((a, b)))
+        m = t.assignment
+        if len(m) != 4:
+            problems.append(f"{where}: assignment must be a 4x4 matrix, got {len(m)} rows")
+            continue
+        for r, row in enumerate(m):
+            for c, v in enumerate(row):
+                if not 0.0 <= v <= 1.0:
+                    problems.append(f"{where}: assignment[{r}][{c}]={v!r} outside [0, 1]")
+        for c in range(4):
+            col = sum(m[r][c] for r in range(4))
+            if abs(col - 1.0) > 1e-9:
+                problems.append(f"{where}: column {c} of assignment sums to {col!r}, not 1 (columns are "
+                                "P(recorded | actual))")
+        _check_uncertainty(problems, where, t)
     return problems
+
+
+def _check_readout_window(problems: list[str], where: str, q: "Qubit") -> None:
+    """The T1 part of p(0|1) over ``readout_t1_window_ns`` must not exceed the stated p(0|1)."""
+    w = q.readout_t1_window_ns
+    if w is None:
+        return
+    if w < 0:
+        problems.append(f"{where}: readout_t1_window_ns={w!r} must be >= 0")
+        return
+    if q.readout_duration_ns is not None and w > q.readout_duration_ns:
+        problems.append(f"{where}: readout_t1_window_ns={w!r} exceeds readout_duration_ns={q.readout_duration_ns!r}")
+        return
+    if q.t1_us and q.prob_meas0_prep1 is not None and q.prob_meas1_prep0 is not None and w > 0:
+        decay = 1.0 - math.exp(-w / (q.t1_us * 1e3))
+        t1_part = decay * (1.0 - q.prob_meas1_prep0)
+        if t1_part > q.prob_meas0_prep1 + 1e-12:
+            problems.append(
+                f"{where}: readout_t1_window_ns={w!r}: T1={q.t1_us!r} us alone over that window gives p(0|1) >= "
+                f"{t1_part:.4g}, more than the stated prob_meas0_prep1={q.prob_meas0_prep1!r} (shorten the window)")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import DeviceProfile
+if TYPE_CHECKING:  # the model calls this module: no runtime import back
+    from .model import DeviceProfile
 
 
 def _median(values: list[float]) -> float | None:

@@ -14,11 +14,18 @@ import pytest
 from qiskit import QuantumCircuit
 
 from qpu_twin import Twin
-from qpu_twin.circuits import ghz
+from qpu_twin.circuit_library import ghz
 
 ENGINES = ["density_matrix", "tensor_network", "quimb_mpdo"]
-#: engines are compared without truncation; truncation has its own tests
-EXACT = {"max_bond": None, "cutoff": 0.0}
+
+
+def exact(engine: str) -> dict | None:
+    """Engine options without truncation (tensor-network engines; the exact engine takes none).
+
+    Engines are compared without truncation; truncation has its own tests.
+    """
+    return None if engine == "density_matrix" else {"max_bond": None, "cutoff": 0.0}
+
 NO_RO = {"level": "lindblad", "readout": False}
 
 
@@ -35,7 +42,7 @@ def _quiet():
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_t1_decay(engine):
-    twin = Twin("line5", noise=NO_RO, engine=engine, engine_options=EXACT)
+    twin = Twin("line5", noise=NO_RO, engine=engine, engine_options=exact(engine))
     ps = []
     for t in (0.0, 30.0):
         qc = QuantumCircuit(1, 1)
@@ -50,7 +57,7 @@ def test_t1_decay(engine):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("echo", [False, True])
 def test_ramsey_and_echo(engine, echo, near_ideal_line5):
-    twin = Twin(near_ideal_line5, noise=NO_RO, engine=engine, engine_options=EXACT)
+    twin = Twin(near_ideal_line5, noise=NO_RO, engine=engine, engine_options=exact(engine))
     t = 40.0
     qc = QuantumCircuit(1, 1)
     qc.sx(0)
@@ -69,14 +76,14 @@ def test_ramsey_and_echo(engine, echo, near_ideal_line5):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_ideal_bell_ghz(engine, n):
-    p = Twin("line5", noise="ideal", engine=engine, engine_options=EXACT).run(ghz(n), seed=1).probabilities
+    p = Twin("line5", noise="ideal", engine=engine, engine_options=exact(engine)).run(ghz(n), seed=1).probabilities
     assert p.get("0" * n, 0) == pytest.approx(0.5, abs=1e-9) and p.get("1" * n, 0) == pytest.approx(0.5, abs=1e-9)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("profile", ["line5", "ibm_hanoi", "quantinuum_h1-1"])
 def test_noisy_ghz_trace_one_and_reference(engine, profile):
-    twin = Twin(profile, engine=engine, engine_options=EXACT)
+    twin = Twin(profile, engine=engine, engine_options=exact(engine))
     compiled = twin.compile(ghz(4), seed=3)
     res = twin.run(compiled, transpile=False)
     assert abs(sum(res.probabilities.values()) - 1) < 1e-10

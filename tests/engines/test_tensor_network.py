@@ -10,7 +10,7 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.circuit.random import random_circuit
 
-from qpu_twin import EngineError, Twin
+from qpu_twin import ArgumentError, EngineError, Twin
 from qpu_twin.engines import TruncationWarning
 
 from ..circuits import random_native_dynamic
@@ -91,7 +91,7 @@ def test_tn_observables_match_density_matrix():
     qc.sx(2)
     rho, active = twin.density_matrix(qc, seed=1)
     tn = twin.run(qc, seed=1, engine="tensor_network")
-    state = tn.metadata["engine_stats"]["state"]
+    state = tn.state
     from qiskit.quantum_info import SparsePauliOp
 
     for pauli in ["ZZI", "XXX", "IZY", "YYX"]:
@@ -142,7 +142,7 @@ def test_bad_options():
 
 
 def test_auto_picks_tensor_network_above_twelve_qubits():
-    from qpu_twin.circuits import ghz_on_device
+    from qpu_twin.circuit_library import ghz_on_device
 
     qc = ghz_on_device("ibm_hanoi", 14)
     res = Twin("ibm_hanoi", noise="aer").run(qc, seed=1, shots=200)
@@ -152,5 +152,13 @@ def test_auto_picks_tensor_network_above_twelve_qubits():
 
 
 def test_unknown_engine_option_is_an_error():
+    # refused when the Twin is made (before any work), with a suggestion
+    with pytest.raises(ArgumentError, match="unknown option.*'maxbond' \\(did you mean 'max_bond'\\?\\)"):
+        Twin("line5", engine="tensor_network", engine_options={"maxbond": 1})
+    # and by the engine itself, whoever builds it
+    from qpu_twin.engines import get_engine
+
     with pytest.raises(EngineError, match="unknown option.*maxbond"):
-        Twin("line5", engine="tensor_network", engine_options={"maxbond": 1}).run(QuantumCircuit(1, 1))
+        get_engine("tensor_network", maxbond=1)
+    with pytest.raises(EngineError, match="unknown option.*max_bond"):
+        get_engine("density_matrix", max_bond=1)

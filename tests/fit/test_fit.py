@@ -9,7 +9,7 @@ import pytest
 from qiskit import QuantumCircuit
 
 from qpu_twin import Twin, load_profile
-from qpu_twin.benchmark import BenchCircuit
+from qpu_twin.data import MeasuredCircuit
 from qpu_twin.fit import (
     FitParameter,
     consistency_test,
@@ -89,7 +89,7 @@ def _data(profile, circuits, shots, seed):
         keys = list(p)
         pr = np.maximum([p[k] for k in keys], 0)
         c = rng.multinomial(shots, pr / pr.sum())
-        out.append(BenchCircuit(f"c{i}", qc, {k: int(v) for k, v in zip(keys, c) if v}, True))
+        out.append(MeasuredCircuit(f"c{i}", qc, {k: int(v) for k, v in zip(keys, c) if v}, True))
     return out
 
 
@@ -182,32 +182,6 @@ def test_t2_closure_and_constraint():
     assert fit2.parameters[0].value > 120.0  # pulled well above the datasheet 80 us toward the limit
 
 
-def test_cli_fit_json_and_dated_profile(capsys, tmp_path):
-    """`qpu-twin fit --json` on the real IBM archive (a few circuits): the issue's JSON shape, held-out
-    metrics for the three models, and a fitted profile dated by the data with the fit in its provenance."""
-    import json
-
-    from qpu_twin import load_profile as load
-    from qpu_twin.cli import main
-
-    out_path = tmp_path / "fitted.yaml"
-    from pathlib import Path
-
-    archive = Path(__file__).resolve().parents[2] / "calibration_data" / "ibm_repetition_codes_2022"
-    code = main(["fit", str(archive), "--max-circuits", "4", "--sweeps", "1",
-                 "--kinds", "p10,p01", "--aer-shots", "2000", "--seed", "3", "--json", "-o", str(out_path)])
-    out = json.loads(capsys.readouterr().out)
-    assert code == 0
-    assert set(out["heldout"]) == {"datasheet_twin", "fitted_twin", "aer_properties"}
-    for entry in out["heldout"].values():
-        assert 0 < entry["mean_hellinger"] < 1 and 0 < entry["mean_tvd"] < 1 and entry["circuits"] == 2
-    assert out["split_seed"] == 3 and out["train_circuits"] == 2
-    assert {r["parameter"].split()[0] for r in out["parameters"]} == {"p10", "p01"}
-    fitted = load(out_path)
-    assert fitted.timestamp.date().isoformat() == "2022-04-12"  # first job's date, not the 2022-05-18 snapshot
-    assert "fit of ibm_hanoi" in fitted.provenance.source
-
-
 def test_consistency_test_is_two_sided_and_checks_shots():
     """Data more peaked than predicted are rejected too (an independent binomial null, not the twin)."""
     from qpu_twin import QpuTwinError
@@ -232,7 +206,7 @@ def test_symmetric_gate_used_reversed_maps_to_the_profile_entry():
     qc = QuantumCircuit(prof.num_qubits, 2)
     qc.rzz(0.5, 1, 0)
     qc.measure([0, 1], [0, 1])
-    (gate_param,) = [p for p in default_parameters(prof, [BenchCircuit("c", qc, {"00": 1}, True)])
+    (gate_param,) = [p for p in default_parameters(prof, [MeasuredCircuit("c", qc, {"00": 1}, True)])
                      if p.kind == "gate_error"]
     entry = prof.gate("rzz", (1, 0))
     assert gate_param.target == ("rzz", entry.qubits)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from qiskit import transpile
 
-from qpu_twin import DeviceProfile, ProfileWarning, Twin, TwinBackend
-from qpu_twin.circuits import ghz
+from qpu_twin import DeviceProfile, ProfileWarning, Twin, TwinBackend, load_profile
+from qpu_twin.circuit_library import ghz
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +99,128 @@ def test_target_round_trip_from_fake_sherbrooke():
         assert tt.qubit_properties[q].t1 == pytest.approx(ft.qubit_properties[q].t1, rel=1e-12)
     assert compared > 600
     assert set(tt.operation_names) >= {"ecr", "sx", "x", "rz", "id", "measure", "reset", "delay"}
+
+
+# ---------------------------------------------------------------- physical qubits (issue #12)
+def _active(job, i: int = 0) -> list[int]:
+    """The physical qubits the twin simulated for circuit ``i`` of a job (twin and Qiskit results agree)."""
+    active = job.twin_results[i].metadata["active_qubits"]
+    assert job.result().results[i].metadata["active_qubits"] == active
+    return active
+
+
+@pytest.fixture(scope="module")
+def hanoi():
+    return TwinBackend("ibm_hanoi", seed=5)
+
+
+def test_a_one_qubit_native_circuit_runs_on_qubit_0(hanoi):
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    job = hanoi.run(qc, shots=100)
+    assert _active(job) == [0]
+    # the physics is qubit 0's: |0> read as 1 with exactly its P(1|0)
+    assert job.twin_results[0].probabilities["1"] == pytest.approx(hanoi.profile.qubit(0).prob_meas1_prep0,
+                                                                   abs=1e-12)
+
+
+def test_a_two_qubit_circuit_using_only_qubit_1_runs_on_qubit_1(hanoi):
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(2, 1)
+    qc.sx(1)
+    qc.sx(1)
+    qc.measure(1, 0)
+    job = hanoi.run(qc, shots=100)
+    assert _active(job) == [1]
+    assert job.twin_results[0].metadata["compiled_circuit"] is qc  # native: run exactly as given
+
+
+def test_a_circuit_transpiled_with_a_layout_runs_on_that_layout(hanoi):
+    qc = ghz(2)
+    tq = transpile(qc, hanoi, initial_layout=[7, 10], seed_transpiler=1)
+    job = hanoi.run(tq, shots=100)
+    assert _active(job) == [7, 10]
+    assert tq.layout.initial_index_layout()[:2] == [7, 10]
+
+
+def test_a_non_native_circuit_is_translated_on_the_qubits_it_names(hanoi):
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(6, 2)
+    qc.h(3)
+    qc.cx(3, 5)  # h is not native: translated from the identity layout, not moved to a "better" pair
+    qc.measure([3, 5], [0, 1])
+    job = hanoi.run(qc, shots=100)
+    assert _active(job) == [3, 5]
+    compiled = job.twin_results[0].metadata["compiled_circuit"]
+    assert compiled.layout.initial_index_layout()[:6] == list(range(6))
+    # uncoupled qubits: routed with SWAPs from the identity layout, through the qubit between them
+    qc = QuantumCircuit(3, 2)
+    qc.x(0)
+    qc.cx(0, 2)
+    qc.measure([0, 2], [0, 1])
+    job = hanoi.run(qc, shots=2000, seed_simulator=3)
+    assert _active(job) == [0, 1, 2]
+    assert job.twin_results[0].metadata["compiled_circuit"].layout.initial_index_layout()[:3] == [0, 1, 2]
+    counts = job.result().get_counts()
+    assert counts.get("11", 0) > 0.9 * 2000  # and the logic is kept
+
+
+def test_a_cx_against_the_native_direction_stays_on_its_pair():
+    """On a device where (3, 5) has only cx(5, 3), cx(3, 5) is reversed in place."""
+    from qiskit import QuantumCircuit
+
+    p = load_profile("ibm_hanoi")
+    d = p.to_dict()
+    p = p.replace(gates=[g for g in d["gates"] if not (g["name"] == "cx" and list(g["qubits"]) == [3, 5])],
+                  coupling_map=[e for e in d["coupling_map"] if list(e) != [3, 5]])
+    backend = TwinBackend(p, seed=2)
+    assert (3, 5) not in backend.target["cx"] and (5, 3) in backend.target["cx"]
+    qc = QuantumCircuit(6, 2)
+    qc.x(3)
+    qc.cx(3, 5)
+    qc.measure([3, 5], [0, 1])
+    job = backend.run(qc, shots=2000)
+    assert _active(job) == [3, 5]
+    compiled = job.twin_results[0].metadata["compiled_circuit"]
+    pairs = {tuple(compiled.find_bit(q).index for q in inst.qubits) for inst in compiled.data
+             if inst.operation.num_qubits == 2}
+    assert pairs == {(5, 3)}
+    assert job.result().get_counts().get("11", 0) > 0.9 * 2000
+
+
+def test_transpile_true_lets_qiskit_choose_the_layout(hanoi):
+    qc = ghz(2)
+    job = hanoi.run(qc, shots=100, transpile=True, seed_simulator=4)
+    res = job.twin_results[0]
+    assert res.metadata["transpile"] is True
+    # where Qiskit's own (error-aware) transpilation against the backend puts it, with the same seed
+    tq = transpile(qc, hanoi, seed_transpiler=res.metadata["transpile_seed"])
+    chosen = sorted(tq.layout.initial_index_layout()[:2])
+    assert _active(job) == chosen != [0, 1]
+    assert _active(hanoi.run(qc, shots=100)) == [0, 1]  # the default keeps qubit i = device qubit i
+
+
+def test_backend_counts_equal_twin_counts_with_the_same_seed():
+    """Issue #13 must-show 2: one sampler, one seed convention."""
+    from qiskit import QuantumCircuit
+
+    twin = Twin("ibm_hanoi")
+    one = QuantumCircuit(1, 1)
+    one.sx(0)
+    one.measure(0, 0)
+    circuits = [one, ghz(3), transpile(ghz(2), TwinBackend(twin), initial_layout=[7, 10], seed_transpiler=1)]
+    for seed in (0, 12345):
+        job = TwinBackend(twin).run(circuits, shots=5000, seed_simulator=seed)
+        expected = twin.run(circuits, shots=5000, seed=seed, transpile="physical")
+        for i, res in enumerate(expected):
+            assert job.result().get_counts(i) == res.counts
+        single = TwinBackend(twin, seed=seed).run(circuits[1], shots=5000)  # the backend's default seed
+        assert single.result().get_counts() == twin.run(circuits[1], shots=5000, seed=seed,
+                                                        transpile="physical").counts
 
 
 # ---------------------------------------------------------------- qiskit-experiments (a real client)

@@ -9,7 +9,7 @@ import pytest
 import qutip
 from qiskit import QuantumCircuit
 
-from qpu_twin import Twin, load_profile
+from qpu_twin import DecoherenceWarning, Twin, load_profile
 from qpu_twin.noise import channels as ch
 
 NO_READOUT = {"level": "lindblad", "readout": False}
@@ -19,10 +19,13 @@ def _p1(res) -> float:
     return res.probabilities.get("1", 0.0)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def quiet():
+    """These tests build gates whose decoherence exceeds their stated error on purpose (near-ideal or long
+    gates): the DecoherenceWarning is expected (test_decoherence_above_stated_error_warns checks it).
+    Function scope: pytest restores the warning filters after every test."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", DecoherenceWarning)
         yield
 
 
@@ -125,7 +128,7 @@ def test_long_x_gate_matches_independent_mesolve(quiet):
     slow = type(prof).model_validate(d)
     twin = Twin(slow, noise=NO_READOUT)
     s = twin.noise_map("x", (0,), form="matrix")
-    rho = ch.apply_superop(s, np.diag([1.0, 0.0]).astype(complex))
+    rho = ch.apply_to_matrix(s, np.diag([1.0, 0.0]).astype(complex))
     q = slow.qubit(0)
     t1, t2 = q.t1_us * 1e3, q.t2_us * 1e3
     gphi = 1 / t2 - 1 / (2 * t1)
@@ -166,11 +169,13 @@ def _all_cached_maps(twin):
             yield key, s
 
 
+# ibm_hanoi's real data state errors below their own decoherence for a few gates: the twin warns by design
+@pytest.mark.filterwarnings("ignore::qpu_twin.errors.DecoherenceWarning")
 def test_every_cached_map_is_cptp():
     """Run varied circuits, then check every cached map: Choi PSD and trace preserved to 1e-10."""
     from qiskit.circuit.random import random_circuit
 
-    from qpu_twin.datasets import ibm_repetition_code_jobs
+    from qpu_twin.data import ibm_repetition_code_jobs
 
     twin = Twin("ibm_hanoi")
     job = ibm_repetition_code_jobs()[0]

@@ -23,7 +23,7 @@ import scipy.linalg
 from qiskit import QuantumCircuit, transpile
 
 from qpu_twin import DeviceProfile, QpuTwinError, Twin, load_profile
-from qpu_twin.circuits import ghz
+from qpu_twin.circuit_library import ghz
 from qpu_twin.compile.target import build_target
 from qpu_twin.engines import get_engine
 from qpu_twin.noise.reference import principal_generator, whole_circuit_reference
@@ -65,6 +65,24 @@ def rep_code_round() -> QuantumCircuit:
     return qc
 
 
+def spectator_round() -> QuantumCircuit:
+    """Qubits 0 and 2 on |+> while their neighbour 1 (in |1>) is measured mid-circuit and reused
+    (no reset): a neighbour's readout (dephasing, Stark phase, Pauli errors), its backaction and
+    T1 during its readout window, and the ZZ with it all show in the final interference."""
+    qc = QuantumCircuit(3, 4)
+    qc.h(0)
+    qc.h(2)
+    qc.x(1)
+    qc.barrier()
+    qc.measure(1, 3)
+    qc.cx(2, 1)
+    qc.barrier()
+    qc.h(0)
+    qc.h(2)
+    qc.measure(range(3), range(3))
+    return qc
+
+
 def random_layers(n: int, layers: int, seed: int) -> QuantumCircuit:
     """Random single-qubit rotations then cx on alternating neighbour pairs (brickwork), measured."""
     rng = np.random.default_rng(seed)
@@ -86,10 +104,13 @@ def _schedule(twin: Twin, kind: str, n: int):
                          seed_transpiler=1, optimization_level=1)
         return twin.schedule(phys, transpile=False)
     if kind == "archive":  # a real repetition-code circuit sent to ibm_hanoi in 2022
-        from qpu_twin.datasets import ibm_repetition_code_jobs
+        from qpu_twin.data.ibm_jobs import ibm_repetition_code_jobs
 
         return twin.schedule(ibm_repetition_code_jobs()[0].circuits[0].circuit, transpile=False)
-    qc = rep_code_round() if kind == "rep" else random_layers(n, {4: 4, 5: 3}[n], 7 + n)
+    if kind == "spectator":
+        qc = spectator_round()
+    else:
+        qc = rep_code_round() if kind == "rep" else random_layers(n, {4: 4, 5: 3}[n], 7 + n)
     layout = LINES[twin.profile.name][: qc.num_qubits]
     phys = transpile(qc, target=build_target(twin.profile), initial_layout=layout, seed_transpiler=1,
                      optimization_level=1)
@@ -341,3 +362,44 @@ def test_ghz8_of_the_issue_matches_reference():
     assert _tv(_twin_probs(twin, sched), ref) <= TV_MAX
     old = get_engine("density_matrix").run(twin.builder().program(sched, zz_scheme="first_order")).probabilities
     assert _tv(old, ref) > 10 * TV_MAX
+
+
+# ---------------------------------------------------------------------- the readout-window physics too
+def _with_readout_physics(profile: DeviceProfile) -> DeviceProfile:
+    """The profile with round values for every readout-window component on the test line's qubits:
+    preparation error, a T1 readout window, backaction, a (state-dependent) reset error,
+    device-wide spectator dephasing and Stark shift during readouts and a spectator Pauli error
+    per measurement event."""
+    d = profile.to_dict()
+    line = set(LINES[profile.name])
+    for q in d["qubits"]:
+        if q["index"] in line:
+            q.update(prep_excited_prob=0.01, readout_t1_window_ns=600.0, meas_excitation_prob=0.005,
+                     meas_relaxation_prob=0.02, reset_error=0.03)
+    d["crosstalk"]["readout_spectators"] = [{"dephasing_rate_mhz": 0.05, "stark_shift_mhz": 0.02}]
+    d["crosstalk"]["measurement"] = [{"error": 0.002}]
+    d["name"] = profile.name  # the same qubit line (LINES)
+    return DeviceProfile.model_validate(d)
+
+
+@pytest.mark.parametrize("device,kind,n", [("ibm_hanoi", "spectator", 3), ("ibm_sherbrooke", "spectator", 3),
+                                           pytest.param("ibm_hanoi", "rep", 5, marks=pytest.mark.slow),
+                                           pytest.param("ibm_sherbrooke", "rep", 5, marks=pytest.mark.slow)])
+def test_readout_physics_and_dressed_zz_match_reference(device, kind, n):
+    """Mid-circuit measurement, reset and reuse with ZZ AND the readout-window components of
+    issue #14 items 1, 2 and 6 (preparation, T1 readout window, backaction, spectator dephasing,
+    Stark phase and Pauli errors): twin and reference agree to TV_MAX, and the components matter
+    (together they move the reference by more than 10 TV_MAX)."""
+    base = _twin(device)
+    prof = _with_readout_physics(base.profile)
+    twin = Twin(prof)
+    sched = _schedule(twin, kind, n)
+    assert sched.num_active == n
+    ref = whole_circuit_reference(prof, sched)
+    assert ref.metadata["zz_pairs"] and ref.metadata["max_branches"] > 1
+    assert _tv(_twin_probs(twin, sched), ref.probabilities) <= TV_MAX
+    plain = whole_circuit_reference(base.profile, _schedule(base, kind, n)).probabilities
+    assert _tv(plain, ref.probabilities) > 10 * TV_MAX
+    # without ZZ the two independent implementations of these components agree exactly
+    ref0 = whole_circuit_reference(prof, sched, noise={"zz": False}).probabilities
+    assert _tv(_twin_probs(twin, sched, {"zz": False}), ref0) < 1e-10

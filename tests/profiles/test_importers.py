@@ -10,7 +10,7 @@ import pytest
 
 from qpu_twin import DeviceProfile, ProfileError, ProfileWarning, load_profile
 from qpu_twin.profiles.importers import parse_uncertainty
-from qpu_twin.profiles.io import parse_profile_text
+from qpu_twin.profiles.store import parse_profile_text
 
 
 def _fake_backends():

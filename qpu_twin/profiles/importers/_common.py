@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..._version import __version__
 from ...errors import ProfileError, ProfileWarning
 from ..gates import CONTROL_FLOW, GATE_SPECS, NON_GATE_INSTRUCTIONS, max_average_infidelity
 
@@ -307,6 +308,4 @@ def readout_from_average(q: dict[str, Any], log: ImportLog) -> None:
 
 
 def qpu_twin_version() -> str:
-    from ... import __version__
-
     return f"qpu_twin {__version__}"

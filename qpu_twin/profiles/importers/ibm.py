@@ -14,7 +14,6 @@ from typing import Any
 
 from ...errors import ProfileError
 from ..gates import GATE_SPECS
-from ..model import DeviceProfile
 from ._common import (
     DEFAULT_READOUT_DURATION_NS,
     ImportLog,
@@ -39,14 +38,14 @@ def _as_dict(obj: Any, what: str) -> dict[str, Any]:
     return obj
 
 
-def profile_from_ibm_properties(
+def profile_data_from_ibm_properties(
     properties: dict[str, Any],
     configuration: dict[str, Any],
     *,
     name: str | None = None,
     source: str | None = None,
     default_readout_duration_ns: float = DEFAULT_READOUT_DURATION_NS,
-) -> DeviceProfile:
+) -> tuple[dict[str, Any], ImportLog]:
     """Build a :class:`DeviceProfile` from legacy IBM properties/configuration dicts.
 
     Parameters
@@ -154,6 +153,4 @@ def profile_from_ibm_properties(
             "adjustments": log.adjustments,
         },
     }
-    profile = DeviceProfile.model_validate(data)
-    log.emit()
-    return profile
+    return data, log

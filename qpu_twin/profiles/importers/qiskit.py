@@ -15,7 +15,6 @@ from typing import Any
 
 from ...errors import ProfileError
 from ..gates import GATE_SPECS
-from ..model import DeviceProfile
 from ._common import (
     DEFAULT_READOUT_DURATION_NS,
     ImportLog,
@@ -48,7 +47,7 @@ def _vendor_from_name(name: str) -> str:
     return "IBM" if name.startswith(("ibm", "fake_")) else "unknown"
 
 
-def profile_from_qiskit_backend(
+def profile_data_from_qiskit_backend(
     backend,
     *,
     name: str | None = None,
@@ -56,7 +55,7 @@ def profile_from_qiskit_backend(
     technology: str = "superconducting",
     timestamp: datetime | None = None,
     default_readout_duration_ns: float = DEFAULT_READOUT_DURATION_NS,
-) -> DeviceProfile:
+) -> tuple[dict[str, Any], ImportLog]:
     """Build a :class:`DeviceProfile` from a Qiskit ``BackendV2``.
 
     Parameters
@@ -187,6 +186,4 @@ def profile_from_qiskit_backend(
             "adjustments": log.adjustments,
         },
     }
-    profile = DeviceProfile.model_validate(data)
-    log.emit()
-    return profile
+    return data, log

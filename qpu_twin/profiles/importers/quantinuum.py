@@ -37,7 +37,6 @@ from typing import Any
 
 from ...errors import ProfileError
 from ...paths import calibration_data_dir
-from ..model import DeviceProfile
 from ._common import ImportLog, qpu_twin_version
 
 _UNC_RE = re.compile(r"^\s*([+-]?\d+)(?:\.(\d+))?\((\d+)\)(?:[eE]([+-]?\d+))?\s*$")
@@ -89,7 +88,7 @@ def _read_row(path: Path, machine: str, date: str) -> dict[str, str] | None:
     return None
 
 
-def profile_from_quantinuum_spec(
+def profile_data_from_quantinuum_spec(
     machine: str,
     date: str,
     *,
@@ -101,7 +100,7 @@ def profile_from_quantinuum_spec(
     gate_2q_duration_us: float = 25.0,
     readout_duration_us: float = 120.0,
     memory_step_duration_us: float = 1000.0,
-) -> DeviceProfile:
+) -> tuple[dict[str, Any], ImportLog]:
     """Build a profile for Quantinuum ``machine`` (``"H1-1"``) on ``date`` (``"2023-01-20"``).
 
     Parameters
@@ -243,6 +242,4 @@ def profile_from_quantinuum_spec(
             "adjustments": log.adjustments,
         },
     }
-    profile = DeviceProfile.model_validate(data)
-    log.emit()
-    return profile
+    return data, log

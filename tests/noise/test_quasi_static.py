@@ -1,0 +1,154 @@
+"""Quasi-static Gaussian detuning (issue #14 item 5): Gaussian-times-exponential Ramsey, echo refocusing,
+exactness of the quadrature, the Monte Carlo fallback's stated error, and the sigma derived from T2*."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+
+from qpu_twin import DeviceProfile, Twin
+from qpu_twin.noise.quasi_static import nodes_for
+
+NOISE = {"level": "lindblad", "readout": False, "gate_error": False, "zz": False}
+#: the near-ideal fixture's 1q gates last 1e-3 ns and decohere at the 1e-8 level
+GATE_DECOHERENCE = 1e-7
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _with_sigma(base: DeviceProfile, sigma_khz: float, qubits=(0,)) -> DeviceProfile:
+    d = base.to_dict()
+    for q in qubits:
+        d["qubits"][q]["detuning_sigma_khz"] = sigma_khz
+    return DeviceProfile.model_validate(d)
+
+
+def _ramsey_p1_analytic(t_ns, t1_ns, t2_ns, sigma_hz):
+    """sx - wait t - sx from |0>: P(1) with amplitude damping, Markovian T2 and a Gaussian static detuning."""
+    sx = np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]) / 2
+    rho = sx @ np.diag([1.0, 0.0]).astype(complex) @ sx.conj().T
+    g = 1 - math.exp(-t_ns / t1_ns)
+    coh = math.exp(-t_ns / t2_ns) * math.exp(-0.5 * (2 * math.pi * sigma_hz * t_ns * 1e-9) ** 2)  # E[e^{i d t}]
+    rho = np.array([[rho[0, 0] + g * rho[1, 1], rho[0, 1] * coh], [rho[1, 0] * coh, (1 - g) * rho[1, 1]]])
+    rho = sx @ rho @ sx.conj().T
+    return float(np.real(rho[1, 1]))
+
+
+@pytest.mark.parametrize("t_us", [1.0, 4.0, 10.0, 25.0])
+def test_ramsey_envelope_is_gaussian_times_exponential(near_ideal_line5, t_us):
+    sigma_khz = 25.0
+    prof = _with_sigma(near_ideal_line5, sigma_khz)
+    q = prof.qubit(0)
+    qc = QuantumCircuit(1, 1)
+    qc.sx(0)
+    qc.delay(t_us * 1000, 0, unit="ns")
+    qc.sx(0)
+    qc.measure(0, 0)
+    res = Twin(prof, noise=NOISE).run(qc, transpile=False)
+    want = _ramsey_p1_analytic(t_us * 1e3, q.t1_us * 1e3, q.t2_us * 1e3, sigma_khz * 1e3)
+    assert res.probabilities.get("1", 0.0) == pytest.approx(want, abs=GATE_DECOHERENCE)
+    assert res.metadata["quasi_static"]["method"] == "quadrature" and res.averaging_error == 0.0
+    # switched off: the Markovian fringe only
+    off = Twin(prof, noise={**NOISE, "quasi_static": False}).run(qc, transpile=False)
+    assert off.probabilities.get("1", 0.0) == pytest.approx(
+        _ramsey_p1_analytic(t_us * 1e3, q.t1_us * 1e3, q.t2_us * 1e3, 0.0), abs=GATE_DECOHERENCE)
+
+
+def test_echo_refocuses_the_static_detuning(near_ideal_line5):
+    prof = _with_sigma(near_ideal_line5, 40.0)
+    qc = QuantumCircuit(1, 1)
+    qc.sx(0)
+    qc.delay(6000, 0, unit="ns")
+    qc.x(0)
+    qc.delay(6000, 0, unit="ns")
+    qc.sx(0)
+    qc.measure(0, 0)
+    with_noise = Twin(prof, noise=NOISE).run(qc, transpile=False).probabilities.get("1", 0.0)
+    without = Twin(near_ideal_line5, noise=NOISE).run(qc, transpile=False).probabilities.get("1", 0.0)
+    assert with_noise == pytest.approx(without, abs=GATE_DECOHERENCE)  # fully refocused
+    # the same wait without the echo pulse loses the static part
+    ramsey = QuantumCircuit(1, 1)
+    ramsey.sx(0)
+    ramsey.delay(12000, 0, unit="ns")
+    ramsey.sx(0)
+    ramsey.measure(0, 0)
+    r_noise = Twin(prof, noise=NOISE).run(ramsey, transpile=False).probabilities.get("0", 0.0)
+    r_clean = Twin(near_ideal_line5, noise=NOISE).run(ramsey, transpile=False).probabilities.get("0", 0.0)
+    assert r_noise - r_clean > 0.05
+
+
+def test_sigma_from_t2_star_and_echo():
+    """(2 pi sigma)^2 = 2 (1 - T2*/T2)/T2*^2 makes the Ramsey envelope equal 1/e at t = T2*."""
+    from qpu_twin.profiles.model import Qubit
+
+    q = Qubit(index=0, t1_us=200.0, t2_us=150.0, t2_star_us=60.0, prob_meas1_prep0=0.01, prob_meas0_prep1=0.02,
+              readout_duration_ns=1000.0)
+    sigma_hz = q.quasi_static_sigma_khz() * 1e3
+    t = q.t2_star_us * 1e-6
+    envelope = math.exp(-q.t2_star_us / q.t2_us) * math.exp(-0.5 * (2 * math.pi * sigma_hz * t) ** 2)
+    assert envelope == pytest.approx(math.exp(-1.0), rel=1e-12)
+
+
+def test_quadrature_is_exact_and_monte_carlo_states_its_error(near_ideal_line5):
+    from qpu_twin.twin import Twin as TwinCls
+
+    prof = _with_sigma(near_ideal_line5, 15.0, qubits=(0, 1, 2))
+    qc = QuantumCircuit(3, 3)
+    qc.sx(0)
+    qc.cx(0, 1)
+    qc.cx(1, 2)
+    qc.delay(3000, 0, unit="ns")
+    qc.delay(3000, 1, unit="ns")
+    qc.delay(3000, 2, unit="ns")
+    qc.cx(1, 2)
+    qc.cx(0, 1)
+    qc.sx(0)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    exact = Twin(prof, noise=NOISE).run(qc, transpile=False)
+    info = exact.metadata["quasi_static"]
+    assert info["method"] == "quadrature" and info["runs"] == math.prod(info["nodes"].values())
+    # doubling the nodes does not move the exact average
+    saved, saved_cap = nodes_for.__globals__["QUADRATURE_TOL"], TwinCls.QUASI_STATIC_MAX_RUNS
+    try:
+        nodes_for.__globals__["QUADRATURE_TOL"] = 1e-15
+        TwinCls.QUASI_STATIC_MAX_RUNS = 10_000
+        finer = Twin(prof, noise=NOISE).run(qc, transpile=False)
+    finally:
+        nodes_for.__globals__["QUADRATURE_TOL"] = saved
+        TwinCls.QUASI_STATIC_MAX_RUNS = saved_cap
+    assert finer.metadata["quasi_static"]["method"] == "quadrature"
+    assert finer.metadata["quasi_static"]["runs"] > info["runs"]
+    for k, v in exact.probabilities.items():
+        assert finer.probabilities.get(k, 0.0) == pytest.approx(v, abs=1e-9)
+    # a cap below the grid size switches to seeded Monte Carlo with a stated standard error
+    old_cap = TwinCls.QUASI_STATIC_MAX_RUNS
+    try:
+        TwinCls.QUASI_STATIC_MAX_RUNS = 64
+        mc = Twin(prof, noise=NOISE).run(qc, transpile=False, seed=5)
+        mc2 = Twin(prof, noise=NOISE).run(qc, transpile=False, seed=5)
+    finally:
+        TwinCls.QUASI_STATIC_MAX_RUNS = old_cap
+    assert mc.metadata["quasi_static"]["method"] == "monte_carlo" and mc.averaging_error > 0
+    assert mc.probabilities == mc2.probabilities  # reproducible from the seed
+    worst = max(abs(mc.probabilities.get(k, 0.0) - v) for k, v in exact.probabilities.items())
+    assert worst < 5 * mc.averaging_error  # within 5 of its own standard errors
+
+
+def test_classical_circuits_skip_the_average(near_ideal_line5):
+    prof = _with_sigma(near_ideal_line5, 50.0, qubits=(0, 1))
+    qc = QuantumCircuit(2, 2)
+    qc.x(0)
+    qc.cx(0, 1)
+    qc.delay(5000, 0, unit="ns")
+    qc.measure([0, 1], [0, 1])
+    res = Twin(prof, noise=NOISE).run(qc, transpile=False)
+    assert "quasi_static" not in res.metadata  # basis states only: a detuning cannot matter
