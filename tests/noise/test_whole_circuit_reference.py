@@ -9,8 +9,12 @@ twin's static-ZZ scheme checked against it.
   variation <= 1e-3 (GHZ-3/4/5, a distance-3 repetition-code round with mid-circuit
   measurement and reset, a real repetition-code circuit of the 2022 ibm_hanoi archive, random
   two-qubit-gate layers). With ZZ off the two independent implementations agree to 1e-10.
+* The same with the readout-window components of issue #14 (preparation, T1 readout window,
+  backaction, spectator dephasing / Stark phase / Pauli errors, state-dependent reset) on
+  mid-circuit-measured circuits: TV <= 1e-3 with ZZ, 1e-10 without.
 * The GHZ asymmetry on ibm_sherbrooke is coherent ZZ physics of the schedule, not a sign or
-  frame artefact: present without any decoherence, reversed when zeta changes sign.
+  frame artefact: present without any decoherence, reversed when zeta changes sign; the issue's
+  GHZ-8 (8 qubits) agrees with the reference, the first-order scheme did not (slow).
 """
 
 from __future__ import annotations
