@@ -93,6 +93,25 @@ def _site_gate(s16: np.ndarray, first_is_q0: bool) -> np.ndarray:
     return g
 
 
+def _site_gate_k(s: np.ndarray, order) -> np.ndarray:
+    """Row-major superop on k channel qubits -> 4^k x 4^k matrix on k adjacent sites.
+
+    ``order[i]`` is the channel qubit at the i-th site from the left; the site-major index has
+    the leftmost site most significant and p = 2 r + c per site (as :func:`_site_gate`).
+    """
+    k = len(order)
+    t = np.asarray(s).reshape([2] * (4 * k))  # [r' (q k-1..0), c' (..), r (..), c (..)]
+
+    def ax(block: int, j: int) -> int:
+        return block * k + (k - 1 - j)
+
+    perm = [a for j in order for a in (ax(0, j), ax(1, j))] + [a for j in order for a in (ax(2, j), ax(3, j))]
+    return np.ascontiguousarray(t.transpose(perm).reshape(4**k, 4**k))
+
+
+#: Largest channel (qubits) the MPDO engines apply (the noise builder's ZZ corrections reach 4).
+MAX_CHANNEL_QUBITS = 4
+
 _SWAP = np.zeros((4, 4, 4, 4))
 for _a in range(4):
     for _b in range(4):
@@ -189,6 +208,13 @@ class MPDO:
         theta = (a.reshape(cl * 4, -1) @ b.reshape(-1, 4 * cr)).reshape(cl, 16, cr)
         theta = g.reshape(16, 16) @ theta.transpose(1, 0, 2).reshape(16, cl * cr)
         m = theta.reshape(4, 4, cl, cr).transpose(2, 0, 1, 3).reshape(cl * 4, 4 * cr)
+        u, svh = self._split(m)
+        self.sites[i] = u.reshape(cl, 4, -1)
+        self.sites[i + 1] = svh.reshape(-1, 4, cr)
+        self.lo = self.hi = i + 1
+
+    def _split(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """SVD m = u (s vh) with truncation; accounts the discarded weight. Returns (u, s vh)."""
         try:
             u, s, vh = np.linalg.svd(m, full_matrices=False)
         except np.linalg.LinAlgError:  # pragma: no cover - LAPACK gesdd failure
@@ -207,11 +233,36 @@ class MPDO:
             if disc > 0:
                 self.truncation_error += disc
                 self.truncations += 1
-        u, s, vh = u[:, :keep], s[:keep], vh[:keep]
-        self.sites[i] = u.reshape(cl, 4, keep)
-        self.sites[i + 1] = (s[:, None] * vh).reshape(keep, 4, cr)
-        self.lo = self.hi = i + 1
         self.max_bond_seen = max(self.max_bond_seen, keep)
+        return u[:, :keep], s[:keep, None] * vh[:keep]
+
+    def apply_k(self, i: int, g: np.ndarray, k: int) -> None:
+        """Apply a 4^k x 4^k site-major matrix to adjacent sites i..i+k-1 and split them back."""
+        self.center(i, i + k - 1)
+        theta = self.sites[i]
+        for j in range(1, k):
+            theta = np.tensordot(theta, self.sites[i + j], axes=(theta.ndim - 1, 0))
+        cl, cr = theta.shape[0], theta.shape[-1]
+        theta = theta.reshape(cl, 4**k, cr).transpose(1, 0, 2).reshape(4**k, cl * cr)
+        rest = (g @ theta).reshape(4**k, cl, cr).transpose(1, 0, 2)  # (cl, 4^k, cr)
+        left = cl
+        for j in range(k - 1):
+            u, rest = self._split(rest.reshape(left * 4, -1))
+            self.sites[i + j] = u.reshape(left, 4, -1)
+            left = u.shape[1]
+        self.sites[i + k - 1] = rest.reshape(left, 4, cr)
+        self.lo = self.hi = i + k - 1
+
+    def gather(self, labels) -> int:
+        """Swap sites until ``labels`` are adjacent (keeping their relative order); return the leftmost index."""
+        labels = sorted(labels, key=self.position)
+        first = self.position(labels[0])
+        for j, lab in enumerate(labels[1:], start=1):
+            cur = self.position(lab)
+            while cur > first + j:
+                self.swap(cur - 1)
+                cur -= 1
+        return first
 
     def swap(self, i: int) -> None:
         """Exchange sites i and i+1 (an exact permutation, re-split by SVD)."""
@@ -416,10 +467,11 @@ def _site_order(program: NoisyProgram) -> list[int]:
 
     def visit(instrs):
         for ins in instrs:
-            if isinstance(ins, Channel) and len(ins.qubits) == 2:
-                a, b = ins.qubits
-                w[a, b] += 1
-                w[b, a] += 1
+            if isinstance(ins, Channel) and len(ins.qubits) >= 2:
+                for j, a in enumerate(ins.qubits):
+                    for b in ins.qubits[j + 1:]:
+                        w[a, b] += 1
+                        w[b, a] += 1
             elif isinstance(ins, Conditional):
                 visit(ins.true_body)
                 visit(ins.false_body)
@@ -477,8 +529,9 @@ class TensorNetworkEngine(Engine):
                         "tensor_network does not support classical feed-forward (if_else): it needs branching "
                         "on measurement records; use engine='density_matrix' (up to ~13 active qubits)"
                     )
-                if isinstance(ins, Channel) and len(ins.qubits) > 2:
-                    raise EngineError(f"tensor_network: channel on {len(ins.qubits)} qubits (fuse to <= 2)")
+                if isinstance(ins, Channel) and len(ins.qubits) > MAX_CHANNEL_QUBITS:
+                    raise EngineError(f"tensor_network: channel on {len(ins.qubits)} qubits "
+                                      f"(at most {MAX_CHANNEL_QUBITS})")
 
         walk(program.instructions)
 
@@ -504,10 +557,15 @@ class TensorNetworkEngine(Engine):
             if isinstance(ins, Channel):
                 if len(ins.qubits) == 1:
                     mp.apply1(mp.position(("q", ins.qubits[0])), ins.superop)
-                else:
+                elif len(ins.qubits) == 2:
                     qa, qb = ins.qubits
                     i, a_left = mp.bring_together(("q", qa), ("q", qb))
                     mp.apply2(i, _site_gate(ins.superop, first_is_q0=a_left))
+                else:
+                    k = len(ins.qubits)
+                    i = mp.gather([("q", q) for q in ins.qubits])
+                    order = [ins.qubits.index(mp.labels[i + j][1]) for j in range(k)]
+                    mp.apply_k(i, _site_gate_k(ins.superop, order), k)
             elif isinstance(ins, Measure):
                 i = mp.position(("q", ins.qubit))
                 label = ("rec", n_rec)

@@ -14,9 +14,13 @@
     during the readout window, the measured one afterwards); reset goes to
     |0> with the profile's reset error. Static ZZ (H/h = zeta |11><11| in the
     frame calibrated with neighbours in |0>) acts between coupled active
-    qubits as a diagonal phase, applied in first-order splitting before each
-    non-diagonal op on either qubit; a two-qubit gate's own pair is
-    calibrated with its ZZ, so none is added there.
+    qubits all the time; a two-qubit gate's own pair is calibrated with its
+    ZZ, so none is added there while it runs. Where neither qubit of a pair
+    is driven it is a diagonal phase; where gates run it is an exact unitary
+    correction of those gates (:class:`_ZZPlan`), so the result agrees with
+    one master equation for the whole schedule
+    (:func:`qpu_twin.noise.reference.whole_circuit_reference`) to ~1e-4 in
+    total variation (tests/noise/test_whole_circuit_reference.py).
 
 ``aer`` level
     The ideal gate followed by exactly the error Qiskit Aer's
@@ -54,6 +58,26 @@ from .program import Channel, Conditional, Measure, NoisyProgram, fuse, split_te
 
 _SM = np.array([[0, 1], [0, 0]], dtype=complex)  # sigma_- = |0><1|
 _Z = np.diag([1.0, -1.0]).astype(complex)
+
+_EPS_NS = 1e-9
+_DIAGONAL_GATES = frozenset({"rz", "u1", "p", "z", "s", "sdg", "t", "tdg", "rzz", "cz", "cp"})
+
+#: Idle ZZ phases are applied in chunks of at most this angle (rad), each at the midpoint of its
+#: time window between the halves of the qubits' idle decay (second-order splitting of ZZ and T1).
+ZZ_IDLE_CHUNK_RAD = 0.5
+
+#: Driven-window corrections that share a gate with another correction are cut into sub-windows
+#: of at most this ZZ angle (rad), so that their (second-order) cross terms shrink.
+ZZ_DRIVEN_CHUNK_RAD = 0.1
+
+#: Corrections of pairs sharing a window are computed jointly only above this ZZ angle (rad) per
+#: window: below it their cross terms (second order) are negligible and separate two- or
+#: three-qubit corrections are cheaper than one joint channel.
+ZZ_JOINT_MIN_RAD = 0.05
+
+#: Largest joint ZZ correction (qubits): a two-qubit gate with two spectators, or two concurrent
+#: two-qubit gates coupled by ZZ. Every engine applies channels of this size.
+ZZ_MAX_CORRECTION_QUBITS = 4
 
 
 def _op_on(op: np.ndarray, j: int, k: int) -> np.ndarray:
@@ -136,7 +160,8 @@ class NoiseBuilder:
         """A builder for a changed ``profile`` that keeps every cached map the change cannot affect.
 
         Idle maps depend on their qubit's T1/T2; gate maps on the gate's entry
-        (error, duration, over-rotation) and the T1/T2 of its qubits; ZZ maps on
+        (error, duration, over-rotation) and the T1/T2 of its qubits; the decoherence-only
+        gate maps of the dressed ZZ scheme on the same except the error; ZZ maps on
         the pair's zeta. Maps whose
         inputs are equal in both profiles are reused, the rest are rebuilt on
         demand: a fit that changes one parameter re-integrates only its maps.
@@ -155,6 +180,10 @@ class NoiseBuilder:
                 same_gate[key] = old_has and new_has and self.profile.gate(name, qubits) == profile.gate(name, qubits)
             return same_gate[key]
 
+        def same_drive(name: str, qubits: tuple) -> bool:  # what a decoherence-only gate map depends on
+            return (self.profile.has_gate(name, qubits) and profile.has_gate(name, qubits)
+                    and self.profile.gate(name, qubits).overrotation == profile.gate(name, qubits).overrotation)
+
         for key, s in self._cache.items():
             if key[0] == "idle":
                 keep = key[1] not in changed_q
@@ -162,6 +191,8 @@ class NoiseBuilder:
                 keep = not changed_q.intersection(key[3]) and gate_unchanged(key[2], key[3])
             elif key[0] == "zz":  # ("zz", a, b, zeta_hz, duration): valid while the pair's zeta is the same
                 keep = (profile.zz_khz(key[1], key[2]) or 0.0) * 1e3 == key[3]
+            elif key[0] == "gate-dec":  # ("gate-dec", name, qubits, params, duration): not the gate error
+                keep = not changed_q.intersection(key[2]) and same_drive(key[1], key[2])
             else:
                 keep = False
             if keep:
@@ -330,16 +361,28 @@ class NoiseBuilder:
 
     # ------------------------------------------------------------------ schedule -> program
     def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2,
-                detuning: dict[int, float] | None = None) -> NoisyProgram:
+                zz_scheme: str = "dressed", detuning: dict[int, float] | None = None) -> NoisyProgram:
         """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`.
 
-        ``detuning`` ({physical qubit: Hz}) adds a static frequency offset (one node of the
-        quasi-static average, :mod:`.quasi_static`): idle windows rotate by
-        exp(-i 2 pi delta t Z / 2), gates get half of their rotation before and half after.
+        Parameters
+        ----------
+        zz_scheme : {"dressed", "first_order"}
+            How static ZZ is applied: ``"dressed"`` (default, see :class:`_ZZPlan`; channels of
+            up to ``ZZ_MAX_CORRECTION_QUBITS`` qubits) or ``"first_order"``, the earlier scheme
+            (a phase flushed before each non-diagonal op, two-qubit channels only), kept for
+            comparisons (``benchmarks/bench_zz_scheme.py``).
+        detuning : dict, optional
+            {physical qubit: Hz}: a static frequency offset (one node of the quasi-static
+            average, :mod:`.quasi_static`): idle windows rotate by exp(-i 2 pi delta t Z / 2),
+            gates get half of their rotation before and half after.
         """
+        from ..errors import ArgumentError, did_you_mean, short_repr
+
+        if zz_scheme not in ("dressed", "first_order"):
+            raise ArgumentError(f"NoiseBuilder.program(): zz_scheme={short_repr(zz_scheme)}: unknown"
+                                f"{did_you_mean(zz_scheme, ('dressed', 'first_order'))}; use 'dressed' or 'first_order'")
         self._detuning = {q: float(d) for q, d in (detuning or {}).items() if d}
         local = {q: i for i, q in enumerate(schedule.active_qubits)}
-        zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
         self._meas_windows = (ro.measurement_windows(schedule.ops)
                               if self.options.spectators_active and ro.has_spectator_physics(self.profile) else [])
         self._last_start = _last_starts(schedule.ops)
@@ -348,12 +391,22 @@ class NoiseBuilder:
         self._flags = {q: n_act + i for i, q in enumerate(leaky)}
         self._batch = True
         try:
-            instrs = self._preparation(local) + self._ops_to_instrs(schedule.ops, local, zz_pairs, schedule)
+            instrs = self._preparation(local)
+            if zz_scheme == "first_order":
+                zz_pairs = self._zz_pairs(schedule) if self.options.zz_active else []
+                instrs += self._ops_to_instrs_first_order(schedule.ops, local, zz_pairs, schedule)
+                if zz_pairs:
+                    instrs += self._flush_zz(zz_pairs, local, [q for pr in zz_pairs for q in pr[:2]], float("inf"))
+                pair_names = [(a, b) for a, b, *_ in zz_pairs]
+                zz_meta = {}
+            else:
+                plan = _ZZPlan(self, schedule) if self.options.zz_active else None
+                instrs += self._ops_to_instrs(schedule, local, plan)
+                pair_names = plan.pair_names if plan else []
+                zz_meta = plan.stats if plan else {}
         finally:
             self._batch = False
             self._flush_warnings()
-        if zz_pairs:
-            instrs += self._flush_zz(zz_pairs, local, [q for pr in zz_pairs for q in pr[:2]], float("inf"))
         instrs, terminal = split_terminal(instrs)
         pairs = self._readout_pairs(schedule, terminal, local) if self.options.correlated_readout_active else ()
         n_before = sum(1 for i in instrs if isinstance(i, Channel))
@@ -361,7 +414,9 @@ class NoiseBuilder:
             instrs = fuse(instrs, max_qubits=max_fused_qubits)
         meta = {
             "channels_before_fusion": n_before,
-            "zz_pairs": [(a, b) for a, b, *_ in zz_pairs],
+            "zz_pairs": pair_names,
+            "zz_scheme": zz_scheme if self.options.zz_active else None,
+            **({"zz_plan": zz_meta} if zz_meta else {}),
         }
         if pairs:
             meta["readout_pairs"] = [(terminal[i].qubit, terminal[j].qubit) for i, j, _ in pairs]
@@ -398,6 +453,253 @@ class NoiseBuilder:
                     out.append((i, j, e.matrix()))
         return out
 
+    # ------------------------------------------------------------------ static ZZ: the dressed scheme
+    def drive_generator(self, op) -> np.ndarray:
+        """H (rad/ns) of a timed gate on its own qubits: i log(U) / T times (1 + overrotation),
+        the generator its lindblad map integrates."""
+        aux = self.__dict__.setdefault("_aux_cache", {})  # generators and ZZ corrections (not maps)
+        key = ("gen", op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9))
+        h = aux.get(key)
+        if h is None:
+            u = gate_unitary(op.operation)
+            h = 1j * scipy.linalg.logm(u) / op.duration_ns
+            h = 0.5 * (h + h.conj().T)
+            eps = self.profile.gate(op.name, op.qubits).overrotation
+            h = h * (1.0 + eps) if eps else h
+            aux[key] = h
+        return h
+
+    def _gate_parts(self, op) -> tuple[np.ndarray, float]:
+        """(decoherence-only map, depolarizing p) whose product is :meth:`gate_map` of a timed gate."""
+        s_full = self.gate_map(op.name, op.qubits, params=op.params, operation=op.operation, duration_ns=op.duration_ns)
+        gate = self.profile.gate(op.name, op.qubits)
+        if gate.error is None or not self.options.gate_error:
+            return s_full, 0.0
+        key = ("gate-dec", op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9))
+        s = self._cache.get(key)
+        u = gate_unitary(op.operation)
+        if s is None:
+            s = self._lindblad_gate_map(op.name, op.qubits, u, op.duration_ns, None, gate.overrotation)
+            self._cache[key] = s
+        d = 2 ** len(op.qubits)
+        r_dec = 1.0 - ch.average_gate_fidelity(s, u)
+        p = (gate.error - r_dec) / ((1.0 - 1.0 / d) - r_dec) if gate.error > r_dec else 0.0
+        return s, p
+
+    def zz_correction(self, ops, u_ns: float, v_ns: float, pairs) -> tuple[tuple[int, ...], np.ndarray]:
+        """Unitary that adds the static ZZ of ``pairs`` during [u, v] to the ideal gates ``ops``.
+
+        ``ops``: the gates acting on the correction's qubits that overlap [u, v] (timed gates
+        are driven by their generators where they run, zero-duration ones are instantaneous);
+        ``pairs``: (a, b, zeta in rad/ns). The correction acts in the frame *after* the gates:
+        with F the rest of their evolution after v, E the exact evolution over [u, v] with the
+        ZZ terms and E0 the one without, C = F E E0^dag F^dag, so C (ideal gates) is exact for
+        these terms. Returns the (sorted physical) qubits and C, little-endian over them.
+        """
+        ops = sorted(ops, key=lambda o: (o.start_ns, o.end_ns))
+        qs = tuple(sorted({q for op in ops for q in op.qubits} | {q for a, b, _ in pairs for q in (a, b)}))
+        key = ("zzc", qs, tuple((op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9),
+                                 round(op.start_ns - u_ns, 6), round(op.end_ns - v_ns, 6)) for op in ops),
+               round(v_ns - u_ns, 6), tuple((a, b, round(w, 15)) for a, b, w in pairs))
+        aux = self.__dict__.setdefault("_aux_cache", {})
+        c = aux.get(key)
+        if c is not None:
+            return qs, c
+        n = len(qs)
+        loc = {q: i for i, q in enumerate(qs)}
+        idx = np.arange(2**n)
+        hz = np.zeros(2**n)
+        for a, b, w in pairs:
+            hz += w * (((idx >> loc[a]) & 1) & ((idx >> loc[b]) & 1))
+        timed = [op for op in ops if op.duration_ns > _EPS_NS]
+        gens = {id(op): _embed_op(self.drive_generator(op), [loc[q] for q in op.qubits], n) for op in timed}
+        instant = [op for op in ops if op.duration_ns <= _EPS_NS and u_ns - _EPS_NS <= op.start_ns <= v_ns + _EPS_NS]
+        cuts = sorted({u_ns, v_ns} | {t for op in timed for t in (op.start_ns, op.end_ns) if u_ns < t < v_ns}
+                      | {op.start_ns for op in instant if u_ns < op.start_ns < v_ns})
+        e = np.eye(2**n, dtype=complex)
+        e0 = np.eye(2**n, dtype=complex)
+        done: set[int] = set()
+        for t0, t1 in zip(cuts, cuts[1:]):
+            for op in instant:  # zero-duration gates at t0 (schedule order)
+                if id(op) not in done and op.start_ns <= t0 + _EPS_NS:
+                    g = _embed_op(gate_unitary(op.operation), [loc[q] for q in op.qubits], n)
+                    e, e0 = g @ e, g @ e0
+                    done.add(id(op))
+            h0 = sum((gens[id(op)] for op in timed if op.start_ns <= t0 + _EPS_NS and op.end_ns >= t1 - _EPS_NS),
+                     np.zeros((2**n, 2**n), dtype=complex))
+            e = scipy.linalg.expm(-1j * (h0 + np.diag(hz)) * (t1 - t0)) @ e
+            e0 = scipy.linalg.expm(-1j * h0 * (t1 - t0)) @ e0
+        rest = np.eye(2**n, dtype=complex)
+        for op in timed:
+            if op.end_ns > v_ns + _EPS_NS:
+                rest = scipy.linalg.expm(-1j * gens[id(op)] * (op.end_ns - v_ns)) @ rest
+        c = rest @ e @ e0.conj().T @ rest.conj().T
+        aux[key] = c
+        return qs, c
+
+    def _ops_to_instrs(self, schedule, local, plan) -> list:
+        """Top-level ops in schedule order; decay and ZZ contributions interleaved by time.
+
+        Idle and delay windows (their decay, and the diagonal readout-spectator and detuning
+        maps that act in them) and, at the lindblad level, the rest of the readout window of
+        a measurement whose qubit is used again and the relaxation after a reset are emitted
+        lazily, up to the time of the next thing that acts on the qubit. Every ZZ contribution
+        (``plan.items``, keyed by the midpoint of its time window) is emitted before the first
+        op that starts after its key, after the decay of its idle qubits up to that key; so are
+        measurement backaction and spectator Pauli events (keyed by the measurement's end). The
+        rest-of-readout decay of a possibly terminal measurement stays one ``post_measure``
+        channel (dropped if the measurement is terminal), placed at the middle of that rest.
+        The T1 part of the readout window (``readout_t1_window_ns``) is applied before the
+        projection. Channels touching a qubit that can leak are guarded by its flag.
+        """
+        import heapq
+
+        opts = self.options
+        out: list = []
+        heap = [(it.key_ns, it.seq, it) for it in (plan.items if plan else [])]
+        heapq.heapify(heap)
+        seq = len(heap)
+        split = plan.split if plan else {}
+        lindblad_decay = opts.level == "lindblad" and opts.decoherence
+        cursor = {q: 0.0 for q in schedule.active_qubits}
+        windows: dict[int, list] = {q: [] for q in schedule.active_qubits}
+        later: dict[int, float] = {}  # start of each qubit's last non-idle op
+        for op in schedule.ops:
+            if op.kind == "idle":
+                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "idle", opts.idle_active))
+            elif op.kind == "delay":
+                relax = opts.level != "ideal" and opts.delays and opts.decoherence
+                windows[op.qubits[0]].append((op.start_ns, op.end_ns, "delay", relax))
+            else:
+                for q in op.qubits:
+                    later[q] = max(later.get(q, op.start_ns), op.start_ns)
+
+        def push(key: float, ins: Channel, idle_qubits) -> None:
+            nonlocal seq
+            heapq.heappush(heap, (key, seq, _Soft(key, seq, (), None, ins.label, idle_qubits, channel=ins)))
+            seq += 1
+
+        def advance(q: int, t: float) -> None:
+            t0 = cursor[q]
+            if t <= t0 + _EPS_NS:
+                return
+            for s, e, label, relax in windows[q]:
+                lo, hi = max(s, t0), min(e, t)
+                if hi - lo > _EPS_NS:
+                    out.extend(self._window_channels(q, lo, hi, label, relax, local))
+            cursor[q] = t
+
+        def soft_upto(t: float) -> None:
+            while heap and heap[0][0] <= t + _EPS_NS:
+                _, _, it = heapq.heappop(heap)
+                for q in it.idle_qubits:
+                    advance(q, it.key_ns)
+                if it.channel is not None:
+                    out.append(it.channel)
+                elif self._flags and any(q in self._flags for q in it.qubits):
+                    out.append(self._guard(it.superop, it.qubits, local, it.label))
+                else:
+                    out.append(Channel(tuple(local[q] for q in it.qubits), it.superop, it.label,
+                                       diagonal=it.diagonal))
+
+        for op in schedule.ops:
+            if op.kind in ("idle", "delay"):
+                continue
+            soft_upto(op.start_ns)
+            for q in op.qubits:
+                advance(q, op.start_ns)
+            if op.kind == "gate" and id(op) in split:
+                halves = [(q, self._detuning_rotation(q, op.duration_ns / 2)) for q in op.qubits]
+                halves = [(q, r) for q, r in halves if r is not None]
+                for q, r in halves:
+                    out.append(Channel((local[q],), r, "detuning", diagonal=True))
+                s, _ = self._gate_parts(op)
+                out.append(Channel(tuple(local[q] for q in op.qubits), s, op.name))
+                for q, r in halves:
+                    out.append(Channel((local[q],), r, "detuning", diagonal=True))
+                for q in op.qubits:
+                    spec = self._spectator_map(q, op.start_ns, op.end_ns)
+                    if spec is not None:
+                        out.append(Channel((local[q],), spec, "readout-spectator"))
+            elif op.kind == "measure" and lindblad_decay:
+                q, c = op.qubits[0], op.clbits[0]
+                leaky = q in self._flags
+                p10, p01 = self.readout(q)
+                window = ro.readout_window_ns(self.profile, q) if opts.readout_window_active else 0.0
+                window = min(window, op.duration_ns)
+                if window > 0:  # |1> relaxes before it is discriminated (before the projection)
+                    out.append(self._leaky_idle_channel(q, window, local, "readout-window", True) if leaky
+                               else Channel((local[q],), self.idle_map(q, window), "readout-window"))
+                    if opts.readout_active:
+                        p10, p01 = ro.separation_errors(p10, p01, self.profile.qubit(q).t1_us, window)
+                out.append(Measure(local[q], c, p10, p01, f"measure q{q}", flag=self._flags.get(q),
+                                   leaked_reads=self.profile.qubit(q).leaked_reads_as))
+                rest0 = op.start_ns + window
+                if later[q] > op.start_ns + _EPS_NS:  # measured again, reset or driven later: mid-circuit
+                    if op.end_ns - rest0 > _EPS_NS:
+                        windows[q].append((rest0, op.end_ns, "post-measure", True))
+                    cursor[q] = max(cursor[q], rest0)
+                else:
+                    rest = op.duration_ns - window
+                    if rest > _EPS_NS:
+                        ins = (self._leaky_idle_channel(q, rest, local, "post-measure", True, post_measure=True)
+                               if leaky else
+                               Channel((local[q],), self.idle_map(q, rest), "post-measure", post_measure=True))
+                        push(0.5 * (rest0 + op.end_ns), ins, ())
+                    cursor[q] = max(cursor[q], op.end_ns)
+                back = self._backaction_map(q)
+                if back is not None:  # after the readout's decay; not seen by a terminal record
+                    push(op.end_ns, self._guard(back, (q,), local, "backaction", post_measure=True), (q,))
+                for spec_q, ins in self._spectator_events(q, local, op.end_ns):
+                    push(op.end_ns, ins, (spec_q,))
+            elif op.kind == "reset" and lindblad_decay:
+                q = op.qubits[0]
+                out.append(self._guard(self.reset_map(q), (q,), local, "reset"))  # a leaked qubit stays leaked
+                windows[q].append((op.start_ns, op.end_ns, "reset-relax", True))
+                cursor[q] = max(cursor[q], op.start_ns)
+            elif op.kind == "if_else":
+                bodies = [self._ops_to_instrs_first_order(body, local, [], schedule) for body in op.bodies]
+                out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
+                for q in op.qubits:
+                    cursor[q] = max(cursor[q], op.end_ns)  # the bodies carry their own idle windows
+            else:
+                out += self._ops_to_instrs_first_order([op], local, [], schedule)
+        soft_upto(float("inf"))
+        for q in schedule.active_qubits:
+            advance(q, float("inf"))
+        return out
+
+    def _window_channels(self, q: int, lo: float, hi: float, label: str, relax: bool, local) -> list:
+        """The maps of one piece [lo, hi] of an idle, delay, post-measure or reset-relax window of ``q``.
+
+        Idle and delay: relaxation (if ``relax``), readout-spectator dephasing/Stark phase and the
+        quasi-static detuning rotation (all phase-covariant: they commute); on a qubit that can
+        leak, relaxation and seepage on (q, flag). Post-measure and reset-relax: relaxation only.
+        """
+        dt = hi - lo
+        if label in ("post-measure", "reset-relax"):
+            if q in self._flags:
+                return [self._leaky_idle_channel(q, dt, local, label, True)]
+            return [Channel((local[q],), self.idle_map(q, dt), label)]
+        out = []
+        s = None
+        if q in self._flags:
+            if relax or self.profile.qubit(q).leakage_lifetime_us:
+                out.append(self._leaky_idle_channel(q, dt, local, label, relax))
+        elif relax:
+            s = self.idle_map(q, dt)
+        spec = self._spectator_map(q, lo, hi)
+        if spec is not None:
+            s = spec if s is None else spec @ s
+        rot = self._detuning_rotation(q, dt)
+        if rot is not None:
+            s = rot if s is None else rot @ s
+        if s is not None:
+            # without relaxation only phase maps remain: they commute with a later Z measurement
+            out.append(Channel((local[q],), s, label, diagonal=not relax and q not in self._flags))
+        return out
+
+    # ------------------------------------------------------------------ static ZZ: first-order scheme
     def _zz_pairs(self, schedule) -> list[list]:
         fl = schedule.first_last()
         pairs = []
@@ -426,7 +728,7 @@ class NoiseBuilder:
             pr[4] = max(last, upto)
         return out
 
-    def _ops_to_instrs(self, ops, local, zz_pairs, schedule) -> list:
+    def _ops_to_instrs_first_order(self, ops, local, zz_pairs, schedule) -> list:
         out: list = []
         opts = self.options
         for op in ops:
@@ -479,7 +781,7 @@ class NoiseBuilder:
                 back = self._backaction_map(q)
                 if back is not None:
                     out.append(self._guard(back, (q,), local, "backaction", post_measure=True))
-                out += self._spectator_events(q, local, op.end_ns)
+                out += [ins for _, ins in self._spectator_events(q, local, op.end_ns)]
                 continue
             if op.kind == "reset":
                 q = op.qubits[0]
@@ -496,7 +798,7 @@ class NoiseBuilder:
             if op.kind == "if_else":
                 if zz_pairs:
                     out += self._flush_zz(zz_pairs, local, op.qubits, op.start_ns)
-                bodies = [self._ops_to_instrs(body, local, [], schedule) for body in op.bodies]
+                bodies = [self._ops_to_instrs_first_order(body, local, [], schedule) for body in op.bodies]
                 out.append(Conditional(op.condition[0], op.condition[1], tuple(bodies[0]), tuple(bodies[1]), "if_else"))
                 continue
             # gate
@@ -570,7 +872,8 @@ class NoiseBuilder:
         return ch.dephase_rotate_superop(decay, phase)
 
     def _spectator_events(self, measured: int, local, end_ns: float) -> list:
-        """Random Pauli errors on the spectators of one measurement event (crosstalk.measurement).
+        """Random Pauli errors on the spectators of one measurement event (crosstalk.measurement):
+        (spectator, channel) pairs.
 
         Only spectators that are used after the event: an error on a qubit whose last op has begun
         (e.g. measured at the same time) cannot change anything.
@@ -583,7 +886,7 @@ class NoiseBuilder:
                 continue
             _, _, perr = ro.spectator_terms(self.profile, measured, q)
             if perr > 0:
-                out.append(self._guard(ch.pauli_error_superop(perr), (q,), local, "measurement-crosstalk"))
+                out.append((q, self._guard(ch.pauli_error_superop(perr), (q,), local, "measurement-crosstalk")))
         return out
 
     # ------------------------------------------------------------------ leakage (noise.leakage)
@@ -652,3 +955,286 @@ class NoiseBuilder:
 
     def cache_info(self) -> dict[str, Any]:
         return {"maps": len(self._cache), **self.stats}
+
+
+# ---------------------------------------------------------------------- static ZZ: the dressed scheme
+def _embed_op(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
+    """k-qubit operator ``m`` (little-endian over ``positions``) on n qubits."""
+    idx = np.arange(2**n)
+    sub = np.zeros(2**n, dtype=np.int64)
+    rest = idx.copy()
+    for j, p in enumerate(positions):
+        sub |= ((idx >> p) & 1) << j
+        rest &= ~(1 << p)
+    return m[sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
+
+
+class _Soft:
+    """A ZZ contribution or a deferred depolarizing channel, placed by time (``key_ns``)."""
+
+    __slots__ = ("key_ns", "seq", "qubits", "superop", "label", "idle_qubits", "diagonal", "channel")
+
+    def __init__(self, key_ns, seq, qubits, superop, label, idle_qubits=(), diagonal=False, channel=None):
+        self.key_ns, self.seq, self.qubits, self.superop = key_ns, seq, qubits, superop
+        self.label, self.idle_qubits, self.diagonal = label, tuple(idle_qubits), diagonal
+        self.channel = channel  # a ready Channel (local indices), emitted as it is
+
+
+def _anchor_clusters(segs, pair, cuts, max_qubits: int) -> list:
+    """Merge a pair's consecutive driven segments that share a running gate (the anchor) and
+    differ only by single-qubit gates on the pair's qubits (e.g. dynamical-decoupling pulses on
+    a spectator during a two-qubit gate): one correction for the whole window instead of one
+    per segment. Returns (u, v, anchors, ops, segments) tuples."""
+    out: list = []
+    cur = None
+    for u, v, run in segs:
+        if not run:
+            if cur:
+                out.append(cur)
+            cur = None
+            continue
+        if cur is not None and abs(cur[1] - u) <= _EPS_NS and u not in cuts:
+            common = cur[2] & set(run)
+            new = [o for o in run if o not in cur[3]]
+            qs = {q for o in cur[3] | set(run) for q in o.qubits} | set(pair)
+            if common and all(len(o.qubits) == 1 and o.qubits[0] in pair for o in new) and len(qs) <= max_qubits:
+                cur = (cur[0], v, common, cur[3] | set(run), cur[4] + [(u, v, run)])
+                continue
+        if cur:
+            out.append(cur)
+        cur = (u, v, frozenset(run), set(run), [(u, v, run)])
+    if cur:
+        out.append(cur)
+    return [(u, v, frozenset(a), ops, sg) for u, v, a, ops, sg in out]
+
+
+def _window_ops(top, u: float, v: float, qubits: set) -> list | None:
+    """Gates on ``qubits`` that act within (u, v) (timed gates overlapping it, instantaneous ones
+    in [u, v)), or None if one of them also acts elsewhere or a measurement, reset or
+    conditional block on these qubits starts inside (u, v)."""
+    out = []
+    for op in top:
+        if not set(op.qubits) & qubits:
+            continue
+        if op.kind != "gate":  # a measurement, reset or block acts at its start
+            if u + _EPS_NS < op.start_ns < v - _EPS_NS:
+                return None
+            continue
+        inside = (op.start_ns < v - _EPS_NS and op.end_ns > u + _EPS_NS) or (
+            op.duration_ns <= _EPS_NS and u - _EPS_NS <= op.start_ns < v - _EPS_NS)
+        if not inside:
+            continue
+        if not set(op.qubits) <= qubits and op.name in _DIAGONAL_GATES:
+            continue  # checked below: commutes with the correction if its qubits here are not driven
+        if not set(op.qubits) <= qubits:
+            return None
+        out.append(op)
+    driven = {q for op in out if op.duration_ns > _EPS_NS and op.name not in _DIAGONAL_GATES for q in op.qubits}
+    for op in top:
+        if (op.kind == "gate" and op.name in _DIAGONAL_GATES and not set(op.qubits) <= qubits
+                and set(op.qubits) & qubits & driven
+                and op.start_ns < v - _EPS_NS and op.end_ns >= u - _EPS_NS):
+            return None
+    return out
+
+
+def _reduce_support(qubits: tuple, c: np.ndarray, atol: float = 1e-14) -> tuple[tuple, np.ndarray]:
+    """Drop the qubits on which the unitary ``c`` acts as the identity (exactly, to ``atol``): e.g. a
+    cx target's correction for a spectator of the control is a phase on (spectator, control) only.
+    Returns () for a global phase."""
+    qubits = list(qubits)
+    j = 0
+    while j < len(qubits):
+        k = len(qubits)
+        t = c.reshape([2] * (2 * k))
+        ax_r, ax_c = k - 1 - j, 2 * k - 1 - j  # qubit j: row and column axes (little-endian)
+        blk = [[np.take(np.take(t, a, axis=ax_r), b, axis=ax_c - 1) for b in (0, 1)] for a in (0, 1)]
+        if (np.abs(blk[0][1]).max() < atol and np.abs(blk[1][0]).max() < atol
+                and np.abs(blk[0][0] - blk[1][1]).max() < atol):
+            c = blk[0][0].reshape(2 ** (k - 1), 2 ** (k - 1))
+            del qubits[j]
+            continue
+        j += 1
+    if qubits and c.shape == (1, 1):
+        qubits = []
+    if not qubits:
+        return (), c
+    return tuple(qubits), c
+
+
+def _pack(pairs, size, cap: int) -> list[list]:
+    """Greedy groups of pairs with ``size(group)`` (qubits) at most ``cap`` (0: one pair each)."""
+    groups: list[list] = []
+    for pr in pairs:
+        for g in groups:
+            if cap and size(g + [pr]) <= cap:
+                g.append(pr)
+                break
+        else:
+            groups.append([pr])
+    return groups
+
+
+class _ZZPlan:
+    """Where the static ZZ of one schedule goes (the ``dressed`` scheme).
+
+    H/h = zeta |11><11| acts between every pair of active qubits the profile couples, all the
+    time, except on a two-qubit gate's own pair while that gate runs (calibrated with it).
+    Each pair's time line is cut wherever a gate on either qubit starts or ends (and at
+    measurements, resets and conditional blocks):
+
+    * windows where neither qubit is driven: a diagonal phase, in chunks of at most
+      ``ZZ_IDLE_CHUNK_RAD``, each placed at its midpoint between the qubits' idle decay
+      (second-order splitting of ZZ and relaxation);
+    * windows where gates run on one or both qubits: the exact unitary correction
+      :meth:`NoiseBuilder.zz_correction` (the gates' generators + ZZ over the window, in the
+      frame after the gates) on the gates' qubits and the pair, reduced to the qubits it acts
+      on, placed after the gates and at the window's midpoint relative to the idle qubits'
+      decay. Consecutive windows that share a running gate and differ only by single-qubit
+      gates on the pair (dynamical-decoupling pulses on a spectator during a two-qubit gate)
+      are one window. Pairs with the same window and gates share one joint correction (exact
+      in their cross terms too) when the window's ZZ angle exceeds ``ZZ_JOINT_MIN_RAD``, up to
+      ``max_qubits`` qubits; windows whose gate also carries another correction are cut into
+      sub-windows of at most ``ZZ_DRIVEN_CHUNK_RAD``, which shrinks the cross terms left
+      between separate corrections (second order in zeta*T).
+
+    A gate that receives a correction is emitted as its decoherence-only map, the corrections,
+    then its depolarizing top-up: the gate-level convention puts the top-up after the whole
+    gate, ZZ included.
+    """
+
+    def __init__(self, builder: NoiseBuilder, schedule, max_qubits: int = ZZ_MAX_CORRECTION_QUBITS):
+        prof = builder.profile
+        top = [op for op in schedule.ops if op.kind not in ("idle", "delay")]
+        drive = [op for op in top if op.kind == "gate" and op.duration_ns > _EPS_NS and op.name not in _DIAGONAL_GATES]
+        two_q = [op for op in top if op.kind == "gate" and len(op.qubits) == 2 and op.duration_ns > _EPS_NS]
+        fl = schedule.first_last()
+        self.items: list[_Soft] = []
+        self.split: dict[int, float] = {}
+        self.pair_names: list[tuple[int, int]] = []
+        self.stats = {"phases": 0, "corrections": 0, "max_correction_qubits": 0}
+        seq = 0
+        clusters: list = []
+        for term in prof.crosstalk.zz:
+            a, b = term.qubits
+            if a not in fl or b not in fl or term.zz_khz == 0.0:
+                continue
+            # before its first op a qubit is in |0> (zeta|11><11| vanishes); after both qubits'
+            # last ops the phases commute with everything left (Z measurements)
+            live0, live1 = max(fl[a][0], fl[b][0]), max(fl[a][1], fl[b][1])
+            if live1 <= live0 + _EPS_NS:
+                continue
+            self.pair_names.append((a, b))
+            w = 2 * np.pi * term.zz_khz * 1e-6  # rad/ns
+            on = [op for op in drive if a in op.qubits or b in op.qubits]
+            own = [op for op in two_q if set(op.qubits) == {a, b}]
+            cuts = {op.start_ns for op in top if op.kind in ("reset", "if_else", "measure")
+                    and (a in op.qubits or b in op.qubits)}
+            bnd = {live0, live1} | cuts
+            for op in on + own:
+                bnd |= {op.start_ns, op.end_ns}
+            bnd = sorted(t for t in bnd if live0 - _EPS_NS <= t <= live1 + _EPS_NS)
+            segs: list[list] = []
+            for u, v in zip(bnd, bnd[1:]):
+                if v - u <= _EPS_NS or any(o.start_ns <= u + _EPS_NS and o.end_ns >= v - _EPS_NS for o in own):
+                    continue
+                run = tuple(o for o in on if o.start_ns <= u + _EPS_NS and o.end_ns >= v - _EPS_NS)
+                if segs and segs[-1][2] == run and abs(segs[-1][1] - u) <= _EPS_NS and u not in cuts:
+                    segs[-1][1] = v
+                else:
+                    segs.append([u, v, run])
+            for u, v, run in segs:
+                if run:
+                    continue
+                m = max(1, int(np.ceil(abs(w) * (v - u) / ZZ_IDLE_CHUNK_RAD)))
+                dt = (v - u) / m
+                sup = builder.zz_map(a, b, dt)
+                for j in range(m):
+                    self.items.append(_Soft(u + (j + 0.5) * dt, seq, (a, b), sup, f"zz({a},{b})", (a, b), True))
+                    seq += 1
+                self.stats["phases"] += m
+            for cl in _anchor_clusters(segs, (a, b), cuts, max_qubits):
+                self._check_cluster(cl, top, clusters, (a, b, w))
+        self._corrections(builder, clusters, top, max_qubits, seq)
+
+    # ---------------------------------------------------------------- driven windows
+    def _check_cluster(self, cl, top, out, pair) -> None:
+        """Keep a merged cluster if every gate overlapping it stays on its qubits, else its segments."""
+        u, v, anchors, ops, segs = cl
+        if len(segs) > 1 and _window_ops(top, u, v, {q for o in ops for q in o.qubits} | set(pair[:2])) is None:
+            for su, sv, run in segs:
+                out.append((su, sv, frozenset(run), set(run), [pair]))
+            return
+        out.append((u, v, anchors, set(ops), [pair]))
+
+    def _corrections(self, builder, clusters, top, max_qubits, seq) -> None:
+        # pairs with the same window and anchor gates share one joint correction
+        groups: dict[tuple, list] = {}
+        for u, v, anchors, ops, prs in clusters:
+            key = (round(u, 6), round(v, 6), frozenset(id(o) for o in anchors))
+            g = groups.setdefault(key, [u, v, anchors, {}, []])
+            for pr in prs:
+                g[3][pr] = set(ops)  # each pair keeps the gates of its own window
+            g[4] += prs
+        # corrections that share a gate but not one channel miss their cross terms (second
+        # order in zeta*T); cutting their windows into sub-windows interleaves them and divides
+        # that error by the number of sub-windows
+        users: dict[int, int] = {}
+        for u, v, anchors, ops, prs in groups.values():
+            for op in anchors:
+                users[id(op)] = users.get(id(op), 0) + 1
+        last_key: dict[int, float] = {}
+
+        def part_qubits(ops, anchors, part):
+            return ({q for o in anchors for q in o.qubits} | {q for pr in part for o in ops[pr] for q in o.qubits}
+                    | {x for pr in part for x in pr[:2]})
+
+        for u, v, anchors, ops, prs in groups.values():
+            joint = max(abs(w) for *_, w in prs) * (v - u) > ZZ_JOINT_MIN_RAD
+            parts = _pack(prs, lambda pt: len(part_qubits(ops, anchors, pt)), max_qubits if joint else 0)
+            if any(_window_ops(top, u, v, part_qubits(ops, anchors, pt)) is None for pt in parts):
+                parts = [[pr] for pr in prs]  # e.g. another spectator is measured inside the window
+            shared = len(parts) > 1 or any(users[id(op)] > 1 for op in anchors)
+            m = 1
+            if shared:
+                m = max(1, int(np.ceil(max(abs(w) for *_, w in prs) * (v - u) / ZZ_DRIVEN_CHUNK_RAD)))
+            dt = (v - u) / m
+            for part in parts:
+                window = _window_ops(top, u, v, part_qubits(ops, anchors, part))
+                if window is None:  # cannot happen for a cluster that passed _check_cluster
+                    raise RuntimeError("static-ZZ plan: a gate leaves the correction's qubits")
+                if len(part_qubits(ops, anchors, part)) > max_qubits:  # pragma: no cover - by construction
+                    raise RuntimeError("static-ZZ plan: a correction exceeds ZZ_MAX_CORRECTION_QUBITS")
+                for j in range(m):
+                    su, sv = u + j * dt, u + (j + 1) * dt
+                    sub = [o for o in window if o.start_ns < sv - _EPS_NS and o.end_ns > su + _EPS_NS
+                           or (o.duration_ns <= _EPS_NS and su - _EPS_NS <= o.start_ns < sv - _EPS_NS)]
+                    cq, c = _reduce_support(*builder.zz_correction(sub, su, sv, part))
+                    if not cq:
+                        continue
+                    s_max = max([o.start_ns for o in sub if o.start_ns < sv - _EPS_NS] + [su])
+                    key = max(0.5 * (su + sv), 0.5 * (s_max + sv))
+                    busy = {q for o in sub if o.duration_ns > _EPS_NS for q in o.qubits}
+                    idle = tuple(q for q in cq if q not in busy)
+                    label = "zz[" + ",".join(f"({a},{b})" for a, b, _ in part) + "]"
+                    diagonal = bool(np.abs(c - np.diag(np.diag(c))).max() < 1e-14)
+                    self.items.append(_Soft(key, seq, cq, ch.unitary_superop(c), label, idle, diagonal))
+                    seq += 1
+                    self.stats["corrections"] += 1
+                    self.stats["max_correction_qubits"] = max(self.stats["max_correction_qubits"], len(cq))
+                    for o in sub:
+                        if o.duration_ns > _EPS_NS and o.name not in _DIAGONAL_GATES:
+                            last_key[id(o)] = max(last_key.get(id(o), 0.0), key)
+        self.stats["driven_windows"] = self.stats["corrections"]
+        # a corrected gate: decoherence map at its start, corrections, depolarizing top-up after them
+        for op in top:
+            if id(op) in last_key and not any(q in builder._flags for q in op.qubits):
+                # (a gate on a qubit that can leak keeps its whole 3-level map, top-up included,
+                # before its corrections)
+                _, p = builder._gate_parts(op)
+                self.split[id(op)] = p
+                if p > 0.0:
+                    self.items.append(_Soft(max(op.end_ns, last_key[id(op)]), seq, op.qubits,
+                                            ch.depolarizing_superop(p, len(op.qubits)), f"{op.name} gate error"))
+                    seq += 1
+        self.items.sort(key=lambda it: (it.key_ns, it.seq))

@@ -113,18 +113,18 @@ def split_terminal(instrs: list) -> tuple[list, list[Measure]]:
     touched_q: set[int] = set()  # qubits acted on later by non-droppable instructions
     touched_c: set[int] = set()
     later_measured_q: set[int] = set()
-    pending: dict[int, int] = {}  # qubit -> index of its post-measure decay channel
+    pending: dict[int, list[int]] = {}  # qubit -> indices of its post-measure channels (decay, backaction)
     for i in range(len(instrs) - 1, -1, -1):
         ins = instrs[i]
         if isinstance(ins, Channel) and ins.post_measure and ins.qubits[0] not in touched_q:
-            pending[ins.qubits[0]] = i
+            pending.setdefault(ins.qubits[0], []).append(i)
             continue
         if isinstance(ins, Measure):
             if ins.qubit not in touched_q and ins.clbit not in touched_c and ins.qubit not in later_measured_q:
                 terminal.append(ins)
                 keep[i] = False
-                if ins.qubit in pending:
-                    keep[pending.pop(ins.qubit)] = False
+                for j in pending.pop(ins.qubit, ()):
+                    keep[j] = False
             pending.pop(ins.qubit, None)
             touched_q.add(ins.qubit)
             touched_c.add(ins.clbit)
@@ -157,13 +157,31 @@ def _footprint(ins) -> tuple[set[int], set[int]]:
 
 
 # ---------------------------------------------------------------------- fusion
+def _compose_after(small: np.ndarray, positions: list[int], block: np.ndarray, k: int) -> np.ndarray:
+    """embed(small on ``positions``) @ block for a k-qubit block, contracting only the small
+    channel's axes (4^m 16^k operations instead of the 64^k of a dense product)."""
+    m = len(positions)
+    if k <= 2:
+        return embed_superop(small, positions, k) @ block
+    t = block.reshape([2] * (2 * k) + [block.shape[1]])  # output axes: r (qubit k-1..0), c (k-1..0)
+    axes = [k - 1 - q for q in reversed(positions)] + [2 * k - 1 - q for q in reversed(positions)]
+    sm = small.reshape([2] * (4 * m))  # [r' (m-1..0), c' (m-1..0), r (m-1..0), c (m-1..0)]
+    res = np.tensordot(sm, t, axes=(list(range(2 * m, 4 * m)), axes))  # small's r', c' first
+    rest = [a for a in range(2 * k) if a not in axes]
+    order = axes + rest  # where each axis of res belongs (the input axis stays last)
+    perm = [order.index(a) for a in range(2 * k)] + [2 * k]
+    return np.ascontiguousarray(res.transpose(perm).reshape(block.shape))
+
+
 def fuse(instrs, *, max_qubits: int = 2) -> list:
     """Fuse consecutive channels into blocks of at most ``max_qubits`` qubits.
 
     Exact: a channel is merged into the latest block that touched *all* of
-    its qubits (and covers them), or 1-qubit blocks that are the latest on
-    their qubits are absorbed into a following 2-qubit channel. Measurements
-    and conditionals are barriers on their qubits.
+    its qubits (and covers them, and has at most ``max_qubits`` qubits), or
+    1-qubit blocks that are the latest on their qubits are absorbed into a
+    following 2-qubit channel. Larger channels (the 3- and 4-qubit static-ZZ
+    corrections) stay as they are. Measurements and conditionals are barriers
+    on their qubits.
     """
     out: list = []
     last: dict[int, int | None] = {}
@@ -190,9 +208,9 @@ def fuse(instrs, *, max_qubits: int = 2) -> list:
         if len(owners) == 1 and None not in owners:
             b = owners.pop()
             blk = out[b]
-            if set(qs) <= set(blk.qubits):
+            if set(qs) <= set(blk.qubits) and len(blk.qubits) <= max_qubits:
                 pos = [blk.qubits.index(q) for q in qs]
-                s = embed_superop(ins.superop, pos, len(blk.qubits)) @ blk.superop
+                s = _compose_after(ins.superop, pos, blk.superop, len(blk.qubits))
                 out[b] = Channel(blk.qubits, s, blk.label)
                 continue
         if len(qs) <= max_qubits:

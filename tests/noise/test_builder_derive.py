@@ -44,14 +44,23 @@ def _fresh_map(builder: NoiseBuilder, key: tuple) -> np.ndarray:
         return builder.idle_map(key[1], key[2])
     if key[0] == "zz":
         return builder.zz_map(key[1], key[2], key[4])
+    if key[0] == "gate-dec":  # a gate's decoherence-only map (dressed static-ZZ scheme)
+        from qiskit.circuit.library import get_standard_gate_name_mapping
+
+        from qpu_twin.noise.builder import gate_unitary
+
+        _, name, qubits, params, duration = key
+        op = get_standard_gate_name_mapping()[name]
+        u = gate_unitary(op.__class__(*params) if params else op)
+        return builder._lindblad_gate_map(name, qubits, u, duration, None, builder.profile.gate(name, qubits).overrotation)
     _, _, name, qubits, params, duration = key
     return builder.gate_map(name, qubits, params=params, duration_ns=duration)
 
 
 def _expected_kept(old_profile, new_profile, keys) -> set:
     """The documented rule, written out independently of the builder: idle maps depend on their
-    qubit's (T1, T2); gate maps on the gate's entry and the (T1, T2) of its qubits; ZZ maps on
-    the pair's zeta."""
+    qubit's (T1, T2); gate maps on the gate's entry and the (T1, T2) of its qubits; decoherence-only
+    gate maps (the dressed ZZ scheme's) on the same except the gate's error; ZZ maps on the pair's zeta."""
     def relax(p, q):
         return p.qubit(q).t1_us, p.qubit(q).t2_us
 
@@ -62,6 +71,10 @@ def _expected_kept(old_profile, new_profile, keys) -> set:
             ok = key[1] not in changed
         elif key[0] == "zz":
             ok = old_profile.zz_khz(key[1], key[2]) == new_profile.zz_khz(key[1], key[2])
+        elif key[0] == "gate-dec":  # decoherence only: the gate's over-rotation, not its error
+            name, qubits = key[1], key[2]
+            ok = not changed & set(qubits) and (old_profile.gate(name, qubits).overrotation
+                                                == new_profile.gate(name, qubits).overrotation)
         else:
             name, qubits = key[2], key[3]
             ok = not changed & set(qubits) and old_profile.gate(name, qubits) == new_profile.gate(name, qubits)
@@ -101,7 +114,7 @@ def old():
 def test_derive_keeps_exactly_the_unaffected_maps(old, change):
     opts = old.options
     keys = set(old._cache)
-    assert {k[0] for k in keys} == {"idle", "gate", "zz"} and len(keys) >= 8
+    assert {k[0] for k in keys} == {"idle", "gate", "gate-dec", "zz"} and len(keys) >= 8
 
     new_profile = with_values(LINE5, CHANGES[change])
     derived = old.derive(new_profile)

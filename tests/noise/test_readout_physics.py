@@ -191,3 +191,16 @@ def test_reset_is_state_dependent(near_ideal_line5):
         qc.reset(0)
         qc.measure(0, 0)
         assert twin.run(qc, transpile=False).probabilities.get("1", 0.0) == pytest.approx(want, abs=1e-14)
+
+
+def test_terminal_measurement_ignores_backaction_with_decoherence_on(near_ideal_line5):
+    """With decoherence on a measurement carries two post-measure maps (the rest-of-readout decay
+    and the backaction); a terminal one drops both: P(0) of |1> is the x gate's and the idle decay
+    only (~1e-8 on this fixture), not the 0.3 backaction."""
+    prof = _profile(near_ideal_line5, prob_meas1_prep0=0.0, prob_meas0_prep1=0.0, meas_relaxation_prob=0.3)
+    qc = QuantumCircuit(1, 1)
+    qc.x(0)
+    qc.measure(0, 0)
+    for zz in (True, False):  # the dressed static-ZZ path and the plain one
+        twin = Twin(prof, noise={**NO_GATE_NOISE, "zz": zz})
+        assert twin.run(qc, transpile=False).probabilities.get("0", 0.0) == pytest.approx(0.0, abs=GATE_DECOHERENCE)
