@@ -361,16 +361,17 @@ class NoiseBuilder:
 
     # ------------------------------------------------------------------ schedule -> program
     def program(self, schedule, *, fuse_ops: bool = True, max_fused_qubits: int = 2,
-                zz_scheme: str = "dressed", detuning: dict[int, float] | None = None) -> NoisyProgram:
+                zz_scheme: str | None = None, detuning: dict[int, float] | None = None) -> NoisyProgram:
         """The NoisyProgram of a :class:`~qpu_twin.compile.schedule.Schedule`.
 
         Parameters
         ----------
-        zz_scheme : {"dressed", "first_order"}
-            How static ZZ is applied: ``"dressed"`` (default, see :class:`_ZZPlan`; channels of
-            up to ``ZZ_MAX_CORRECTION_QUBITS`` qubits) or ``"first_order"``, the earlier scheme
-            (a phase flushed before each non-diagonal op, two-qubit channels only), kept for
-            comparisons (``benchmarks/bench_zz_scheme.py``).
+        zz_scheme : {"first_order", "dressed"}, optional
+            How static ZZ is applied (default: the builder's ``NoiseOptions.zz_scheme``):
+            ``"first_order"`` (a phase flushed before each non-diagonal op, two-qubit channels
+            only) or ``"dressed"`` (see :class:`_ZZPlan`; channels of up to
+            ``ZZ_MAX_CORRECTION_QUBITS`` qubits; exact per window, ~12x slower;
+            ``benchmarks/bench_zz_scheme.py``).
         detuning : dict, optional
             {physical qubit: Hz}: a static frequency offset (one node of the quasi-static
             average, :mod:`.quasi_static`): idle windows rotate by exp(-i 2 pi delta t Z / 2),
@@ -378,6 +379,8 @@ class NoiseBuilder:
         """
         from ..errors import ArgumentError, did_you_mean, short_repr
 
+        if zz_scheme is None:
+            zz_scheme = self.options.zz_scheme
         if zz_scheme not in ("dressed", "first_order"):
             raise ArgumentError(f"NoiseBuilder.program(): zz_scheme={short_repr(zz_scheme)}: unknown"
                                 f"{did_you_mean(zz_scheme, ('dressed', 'first_order'))}; use 'dressed' or 'first_order'")

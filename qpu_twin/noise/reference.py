@@ -174,7 +174,7 @@ def _unmodelled(profile: DeviceProfile, sched, opts: NoiseOptions) -> list[str]:
     active = set(sched.active_qubits)
     out = []
     for k, v in d.items():
-        if k in _KNOWN_OPTIONS or not v:
+        if k in _KNOWN_OPTIONS or k == "zz_scheme" or not v:  # zz_scheme: the twin's splitting of ZZ
             continue
         if k == "correlated_readout":
             used = [e.qubits for e in profile.crosstalk.readout_pairs if set(e.qubits) <= active]

@@ -102,10 +102,14 @@ CHANGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def old():
-    """A builder of line5 whose cache holds the circuit's maps (derive only reads it)."""
-    b = NoiseBuilder(LINE5, NoiseOptions())
+#: the map kinds each static-ZZ scheme caches for SCHEDULE
+SCHEME_KINDS = {"first_order": {"idle", "gate", "zz"}, "dressed": {"idle", "gate", "gate-dec", "zz"}}
+
+
+@pytest.fixture(scope="module", params=list(SCHEME_KINDS))
+def old(request):
+    """A builder of line5 whose cache holds the circuit's maps (derive only reads it), per ZZ scheme."""
+    b = NoiseBuilder(LINE5, NoiseOptions(zz_scheme=request.param))
     b.program(SCHEDULE)
     return b
 
@@ -114,7 +118,7 @@ def old():
 def test_derive_keeps_exactly_the_unaffected_maps(old, change):
     opts = old.options
     keys = set(old._cache)
-    assert {k[0] for k in keys} == {"idle", "gate", "gate-dec", "zz"} and len(keys) >= 8
+    assert {k[0] for k in keys} == SCHEME_KINDS[opts.zz_scheme] and len(keys) >= 8
 
     new_profile = with_values(LINE5, CHANGES[change])
     derived = old.derive(new_profile)
