@@ -178,3 +178,83 @@ def test_circuit_larger_than_device():
 def test_bad_shots():
     with pytest.raises(QpuTwinError, match="shots=0"):
         Twin("line5").run(bell(), shots=0)
+
+
+# ---------------------------------------------------------------------------- property-based: run options
+# (issue #18) Mutate one argument of a valid call -- drop / retype / scale it -- of Twin.run, of the Twin
+# constructor's run options and of Twin.noise_map: either a package error naming that argument, or a
+# result that passes the same validation as the original (finite probabilities summing to 1, counts
+# that are non-negative integers summing to shots; a finite channel).
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_RUN_GOOD = {"shots": 100, "seed": 7, "transpile": True, "engine": "density_matrix", "noise": {"zz": False}}
+_INIT_GOOD = {"engine": "density_matrix", "max_memory_bytes": 10**9, "engine_options": {"save_state": False}, "optimization_level": 1,
+              "scheduling": "alap"}
+_MAP_GOOD = {"op": "idle", "qubits": 0, "params": (), "duration_ns": 100.0, "form": "superop"}
+_ARG_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", "x", "1e3", "false", "physical", "auto", "lindblad", "aer", "density_matrix", "alap",
+                     "rz", "sx", "kraus"]),
+    st.lists(st.integers(-1, 5), max_size=3), st.just({}), st.just({"zz": "false"}), st.just({"readout": False}),
+    st.just({"max_bond": 0}), st.just({"foo": 1}), st.just(np.random.SeedSequence(3)))
+_FACTORS = [-1, 0, 2, 10**30, 0.5, float("nan"), float("inf")]
+
+
+@pytest.fixture(scope="module")
+def _bell_twin():
+    qc = QuantumCircuit(2, 2, name="bell")
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure([0, 1], [0, 1])
+    return qc, Twin("line5")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_run_options_are_refused_by_name_or_valid(_bell_twin, data):
+    import math
+
+    qc, twin = _bell_twin
+    target = data.draw(st.sampled_from(["run", "init", "noise_map"]))
+    good = {"run": _RUN_GOOD, "init": _INIT_GOOD, "noise_map": _MAP_GOOD}[target]
+    kw = dict(good)
+    arg = data.draw(st.sampled_from(sorted(kw)))
+    op = data.draw(st.sampled_from(["drop", "retype", "scale"]))
+    if op == "drop":
+        if target == "noise_map" and arg in ("op", "qubits"):
+            op = "retype"  # required arguments: dropping one is Python's TypeError, not a value to check
+        else:
+            del kw[arg]
+    if op == "retype":
+        kw[arg] = data.draw(_ARG_VALUES)
+    elif op == "scale":
+        f = data.draw(st.sampled_from(_FACTORS))
+        old = kw[arg]
+        kw[arg] = old * f if isinstance(old, (int, float)) and not isinstance(old, bool) else f
+    try:
+        if target == "run":
+            out = twin.run(qc, **kw)
+        elif target == "init":
+            out = Twin("line5", **kw).run(qc, shots=50, seed=1)
+        else:
+            out = twin.noise_map(**kw)
+    except QpuTwinError as exc:
+        msg = str(exc)
+        names = {"engine_options": ("engine_options", "save_state", "max_bond", "foo", "option"),
+                 "noise": ("noise", "zz", "readout")}.get(arg, (arg,))
+        assert any(n in msg for n in names), (target, arg, kw.get(arg), msg)
+        return
+    if target == "noise_map":
+        m = np.asarray(out.data)
+        assert np.all(np.isfinite(m)), (kw, m)
+        return
+    p = out.probabilities
+    assert all(math.isfinite(v) and -1e-12 <= v <= 1 + 1e-12 for v in p.values()), (kw, p)
+    assert abs(sum(p.values()) - 1.0) < 1e-9, (kw, p)
+    if out.shots is not None:
+        assert type(out.shots) is int and 1 <= out.shots
+        assert all(type(c) is int and c >= 0 for c in out.counts.values()) and sum(out.counts.values()) == out.shots
+    else:
+        assert out.counts is None

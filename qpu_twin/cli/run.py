@@ -6,7 +6,7 @@ import json
 
 from tabulate import tabulate
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, CompileError
 from ._base import existing_path, nonneg_int, output_file, parse_params, positive_int
 
 DEFAULT_SHOTS = 4000
@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_run(args) -> int:
-    from ..compile.circuits import load_circuit
+    from ..compile.circuits import check_finite_values, load_circuit
     from ..twin import Twin
 
     if args.exact and args.shots is not None:
@@ -50,6 +50,10 @@ def cmd_run(args) -> int:
     if circuit.parameters:
         names = ", ".join(sorted(p.name for p in circuit.parameters))
         raise ArgumentError(f"{args.file}: free parameter(s) {names}: bind them with --param NAME=VALUE")
+    try:
+        check_finite_values(circuit)
+    except CompileError as exc:
+        raise CompileError(f"{args.file}: {exc}") from None
     res = twin.run(circuit, shots=shots, seed=args.seed, transpile=not args.no_transpile)
     probs = res.probabilities
     if args.json:

@@ -166,6 +166,42 @@ def check_native(circuit: QuantumCircuit, profile: DeviceProfile) -> None:
             raise CompileError(f"gate {name!r} on qubits {tuple(qubits)}: qubit(s) {dead} non-operational in {profile.name}")
 
 
+def check_finite_values(circuit: QuantumCircuit) -> None:
+    """Raise :class:`CompileError` if a gate angle or delay duration of ``circuit`` is NaN or infinite.
+
+    Such a value has no physical meaning; the transpiler would silently fold
+    it away (``rz(nan)`` is virtual) or pass it on (``rzz(nan)``), giving
+    confident numbers. Bound parameter expressions are checked by value;
+    free parameters are left to the later "unbound parameters" error.
+    The check descends into control-flow blocks.
+    """
+    import cmath
+    import numbers
+
+    from qiskit.circuit import ParameterExpression
+
+    def walk(qc: QuantumCircuit, where: str) -> None:
+        for i, inst in enumerate(qc.data):
+            op = inst.operation
+            for k, p in enumerate(op.params):
+                if isinstance(p, ParameterExpression):
+                    if p.parameters:
+                        continue
+                    try:
+                        p = complex(p)
+                    except (TypeError, ValueError):
+                        continue
+                if isinstance(p, numbers.Number) and not isinstance(p, bool) and not cmath.isfinite(complex(p)):
+                    qubits = tuple(qc.find_bit(q).index for q in inst.qubits)
+                    raise CompileError(f"circuit {circuit.name!r}: {where}data[{i}] ({op.name} on qubits {qubits}) "
+                                       f"params[{k}]={short_repr(p)}: must be a finite number")
+            if isinstance(op, ControlFlowOp):
+                for b, block in enumerate(op.blocks):
+                    walk(block, f"{where}data[{i}].blocks[{b}].")
+
+    walk(circuit, "")
+
+
 def _no_feed_forward(profile: DeviceProfile) -> str:
     return (f"if_else: {profile.name} does not declare classical feed-forward (its control_flow is "
             f"{list(profile.control_flow)}). If the device supports dynamic circuits, enable it in the profile: "
@@ -233,6 +269,7 @@ def compile_circuit(
     is, others are translated (and routed if needed) from that initial layout.
     """
     qc = load_circuit(circuit)
+    check_finite_values(qc)
     if transpile is False:
         check_native(qc, profile)
         return qc

@@ -52,7 +52,11 @@ def _index(value: Any) -> int:
 def _finite(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"must be a number, not {type(value).__name__}")
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int such as 10**400: no float holds it
+        raise ValueError("must be a finite number (this integer is beyond the float range)") from None
+    if not finite:
         raise ValueError("must be a finite number")
     return value
 

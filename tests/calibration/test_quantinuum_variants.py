@@ -338,7 +338,7 @@ _PROP_BASES = {
 _KIND = {"SPAM": "SPAM", "SQ_RB": "SQ_RB", "TQ_RB_paren": "TQ_RB", "Memory_RB_all": "Memory_RB",
          "Measurement_crosstalk_2022": "Measurement_crosstalk"}
 _LOC = re.compile(r"(\w+( \w+)?\[|\(top level\)|missing field|unknown field|shots=|survival|both 'raw data'|"
-                  r"sequence_info|leakage_postselect|nesting)")
+                  r"sequence_info|leakage_postselect|nesting|(qasm|raw data|raw_data|expected_output)=)")
 
 
 def _paths(node, path=()):
