@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import EngineError
+from ..noise import channels as ch
 from ..noise.program import Channel, NoisyProgram
 from .base import Engine, EngineOutput, check_option_values, register_engine
 from .tensor_network import (MAX_CHANNEL_QUBITS, MPDO, MPDO_OPTIONS, MPDOState, _readout_superop, _site_gate,
@@ -192,15 +193,7 @@ def _two_qubit_gates(u: np.ndarray, qubits) -> list | None:
     return [(tuple(qubits[j] for j in qs), g) for qs, g in seq]
 
 
-def _embed(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
-    """k-qubit operator ``m`` (little-endian over ``positions``) on n qubits."""
-    idx = np.arange(2**n)
-    sub = np.zeros(2**n, dtype=np.int64)
-    rest = idx.copy()
-    for j, p in enumerate(positions):
-        sub |= ((idx >> p) & 1) << j
-        rest &= ~(1 << p)
-    return m[sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
+_embed = ch.embed_op
 
 
 def _quimb_version() -> str:

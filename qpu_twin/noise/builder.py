@@ -961,15 +961,7 @@ class NoiseBuilder:
 
 
 # ---------------------------------------------------------------------- static ZZ: the dressed scheme
-def _embed_op(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
-    """k-qubit operator ``m`` (little-endian over ``positions``) on n qubits."""
-    idx = np.arange(2**n)
-    sub = np.zeros(2**n, dtype=np.int64)
-    rest = idx.copy()
-    for j, p in enumerate(positions):
-        sub |= ((idx >> p) & 1) << j
-        rest &= ~(1 << p)
-    return m[sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
+_embed_op = ch.embed_op
 
 
 class _Soft:

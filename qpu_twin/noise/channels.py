@@ -212,3 +212,14 @@ def embed_superop(s: np.ndarray, positions: list[int], k: int) -> np.ndarray:
 def kron_superops(s_a: np.ndarray, s_b: np.ndarray) -> np.ndarray:
     """Superop of (channel a on local qubit 0) (x) (channel b on local qubit 1)."""
     return embed_superop(s_a, [0], 2) @ embed_superop(s_b, [1], 2)
+
+
+def embed_op(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
+    """k-qubit operator ``m`` (little-endian over ``positions``) on n qubits."""
+    idx = np.arange(2**n)
+    sub = np.zeros(2**n, dtype=np.int64)
+    rest = idx.copy()
+    for j, p in enumerate(positions):
+        sub |= ((idx >> p) & 1) << j
+        rest &= ~(1 << p)
+    return m[sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
