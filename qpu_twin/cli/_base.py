@@ -109,6 +109,11 @@ def _int_in_range(text: str, minimum: int, maximum: int, maximum_text: str) -> i
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (and <= 10**15)."""
+    return _int_in_range(text, 1, MAX_SHOTS, "10**15")
+
+
 def int_in(low: int, high: int):
     """argparse type: an integer in [low, high] (an absurd value is refused, never clipped)."""
 

@@ -31,6 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--resamples", type=int_in(1, 100_000), default=200,
                    help="bootstrap resamples for the intervals (1 to 100000)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of the bootstrap")
+    p.add_argument("--max-circuits", type=positive_int, help="only the first N circuits (default: all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--report", metavar="DIR", type=output_dir,
                    help="write a Markdown report with plots to DIR (created if missing; its parent must exist)")
