@@ -31,6 +31,7 @@ Conventions (chosen to reproduce Quantinuum's own published numbers in
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
