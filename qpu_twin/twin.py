@@ -587,23 +587,44 @@ def twin_from_spec(spec: TwinSpec) -> Twin:
 
 
 def circuit_to_qpy(circuit) -> bytes:
-    """A ``QuantumCircuit`` as QPY bytes (what a task sends)."""
+    """A ``QuantumCircuit`` as bytes for a task: QPY, or a pickle when QPY would change it.
+
+    QPY (Qiskit <= 2.6) stores no unit of a ``Delay``: a ``delay(2.0, unit="us")`` loads as
+    2 dt (Qiskit/qiskit#8293, fixed by QPY 18, Qiskit/qiskit#16806). Circuits with such
+    delays are pickled instead (exact; the workers run the same Qiskit anyway).
+    """
     import io
+    import pickle
 
     from qiskit import qpy
 
+    if _has_wall_clock_delay(circuit):
+        return b"P" + pickle.dumps(circuit, protocol=pickle.HIGHEST_PROTOCOL)
     buf = io.BytesIO()
     qpy.dump(circuit, buf)
-    return buf.getvalue()
+    return b"Q" + buf.getvalue()
 
 
 def circuit_from_qpy(data: bytes):
     """The circuit of :func:`circuit_to_qpy`."""
     import io
+    import pickle
 
     from qiskit import qpy
 
-    return qpy.load(io.BytesIO(data))[0]
+    if data[:1] == b"P":
+        return pickle.loads(data[1:])
+    return qpy.load(io.BytesIO(data[1:]))[0]
+
+
+def _has_wall_clock_delay(circuit) -> bool:
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name == "delay" and getattr(op, "unit", "dt") != "dt":
+            return True
+        if any(_has_wall_clock_delay(b) for b in getattr(op, "blocks", ())):
+            return True
+    return False
 
 
 def _circuit_label(circuit, i: int) -> str:
