@@ -377,7 +377,7 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
             if checkpoint is None:
                 raise
             _write_checkpoint(checkpoint, ident, records)
-            raise BenchmarkError(f"{exc}; the {len(records)} circuits finished before the first failed one are saved "
+            raise BenchmarkError(f"{exc}; the {len(records)} circuit(s) finished before the first failed one are saved "
                                  f"in {checkpoint} (resume=True; CLI: --resume continues)") from None
     bar = tqdm(total=len(circuits), initial=len(records), desc=f"benchmark {ds.name}",
                disable=not show or executor is not None)

@@ -278,11 +278,11 @@ class _Model:
         for t in terms:
             if id(t) not in self._qpy:
                 self._qpy[id(t)] = circuit_to_qpy(t.circuit)
-            tasks.append((spec, self._qpy[id(t)], t.num_clbits))
-        arrays = map_tasks(_fit_task, tasks, executor=self.executor, retries=self.retries, error=FitError,
-                           desc="fit: likelihood terms", names=[t.name for t in terms])
-        for t, arr in zip(terms, arrays):
-            t.p_act = arr
+            tasks.append((spec, self._qpy[id(t)]))
+        dists = map_tasks(_fit_task, tasks, executor=self.executor, retries=self.retries, error=FitError,
+                          desc="fit: likelihood terms", names=[t.name for t in terms])
+        for t, probs in zip(terms, dists):
+            t.p_act = _as_array(probs, t.num_clbits)
 
     def readout(self, *, stated: bool = False) -> dict[int, tuple[float, float]]:
         """Per qubit (p(1|0), p(0|1)) of the recorded bit given the actual outcome.
@@ -463,23 +463,32 @@ class _Model:
 
 def _actual(twin: Twin, circuit, num_clbits: int) -> np.ndarray:
     """The readout-free distribution of a term's circuit as an array of shape (2,)*num_clbits."""
+    return _as_array(_actual_probs(twin, circuit), num_clbits)
+
+
+def _actual_probs(twin: Twin, circuit) -> dict[str, float]:
     import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        probs = twin.run(circuit, transpile=False).probabilities
+        return twin.run(circuit, transpile=False).probabilities
+
+
+def _as_array(probs: dict[str, float], num_clbits: int) -> np.ndarray:
+    # built in the calling process also for an executor's results: an array unpickled from a worker has
+    # another memory alignment, and numpy's SIMD reductions then round differently in the last bit
     arr = np.zeros(2**num_clbits)
     for k, v in probs.items():
         arr[int(k, 2)] = max(v, 0.0)
     return arr.reshape([2] * num_clbits) if num_clbits else arr
 
 
-def _fit_task(task) -> np.ndarray:
-    """One likelihood term of the fit on a worker (its twin from the worker's cache)."""
+def _fit_task(task) -> dict[str, float]:
+    """One likelihood term of the fit on a worker (its twin from the worker's cache): the distribution."""
     from ..twin import circuit_from_qpy, twin_from_spec
 
-    spec, data, num_clbits = task
-    return _actual(twin_from_spec(spec), circuit_from_qpy(data), num_clbits)
+    spec, data = task
+    return _actual_probs(twin_from_spec(spec), circuit_from_qpy(data))
 
 
 def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
