@@ -539,8 +539,20 @@ def profile_payload(profile: DeviceProfile) -> tuple[str, str]:
     """``(fingerprint, canonical JSON)`` of ``profile``: what a task sends instead of the profile object."""
     import json
 
-    text = json.dumps(profile.to_dict(), sort_keys=True, separators=(",", ":"))
-    return profile.fingerprint, text
+    fingerprint = profile.fingerprint
+    text = _PAYLOADS.get(fingerprint)
+    if text is None:
+        text = json.dumps(profile.to_dict(), sort_keys=True, separators=(",", ":"))
+        _PAYLOADS[fingerprint] = text
+        while len(_PAYLOADS) > 64:
+            _PAYLOADS.popitem(last=False)
+    else:
+        _PAYLOADS.move_to_end(fingerprint)
+    return fingerprint, text  # one string per profile: the tasks of a run share it (pickle sends it once)
+
+
+#: canonical JSON of recently sent profiles, by fingerprint
+_PAYLOADS: "OrderedDict[str, str]" = OrderedDict()
 
 
 def profile_from_payload(fingerprint: str, text: str) -> DeviceProfile:
