@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from qpu_twin.errors import ArgumentError, BenchmarkError, EngineError
+from qpu_twin.errors import ArgumentError, BenchmarkError
 from qpu_twin.parallel import map_tasks, worker_lost
 
 ROOT = Path(__file__).resolve().parents[1]
