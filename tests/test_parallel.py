@@ -414,6 +414,8 @@ def test_killing_a_dask_worker_mid_benchmark_loses_and_duplicates_nothing(dask_c
     th.join(timeout=900)
     assert not th.is_alive()
     assert victim.wait(timeout=30) != 0  # it really died
+    print(f"killed {victim_addr} while busy; outcome: {'completed' if 'report' in out else out['error']}; "
+          f"tasks per worker: {out['report'].meta['workers'] if 'report' in out else '-'}")
     if "report" in out:
         assert _bench_numbers(out["report"]) == _bench_numbers(serial)  # every circuit once, in order
         names = [r["circuit"] for r in out["report"].circuits]
