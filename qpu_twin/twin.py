@@ -490,6 +490,9 @@ class Twin:
         ``parent``: a twin whose noise maps a worker may reuse (:meth:`with_profile`)
         when it holds that twin already, e.g. the current twin of a fit for its trial profiles.
         """
+        from .errors import check_instance
+
+        check_instance("parent", parent, Twin, allow_none=True)
         fingerprint, text = profile_payload(self.profile)
         return TwinSpec(fingerprint, text, self.noise.as_dict(), self.engine, self.scheduling,
                         self.optimization_level, self.max_memory_bytes, dict(self.engine_options),

@@ -116,6 +116,7 @@ def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequenc
     transpile = _check_transpile(transpile)
     NoiseOptions.coerce(noise)
     check_executor(executor)
+    retries = check_int("retries", retries, minimum=0)
     rng = np.random.default_rng(seed)
     dists = []
     if executor is None:
