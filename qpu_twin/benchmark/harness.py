@@ -149,7 +149,9 @@ def _aer_predict(nm, bc: MeasuredCircuit, shots: int, seed: int) -> dict[str, fl
         return aer_exact_distribution(bc.circuit, nm)
     # mid-circuit measurements: sample
     counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
-    return {k.replace(" ", ""): v / shots for k, v in counts.items()}
+    # sorted: the order of Aer's counts depends on its OpenMP threads (Dask workers run with one), and the
+    # finite-shot floor samples from this dict in its order
+    return {k.replace(" ", ""): v / shots for k, v in sorted(counts.items())}
 
 
 def _aer_noise_model(raw):
