@@ -577,9 +577,11 @@ _WORKER_TWINS: "OrderedDict[tuple, Twin]" = OrderedDict()
 def twin_from_spec(spec: TwinSpec) -> Twin:
     """The twin of ``spec``, from this process's cache (keyed by profile fingerprint, noise and settings).
 
-    A worker thus parses a profile and integrates a noise map once, not once per task. A spec
-    with a ``parent`` held in the cache derives from it (:meth:`Twin.with_profile`: maps the
-    change cannot affect are reused). The cache keeps :data:`WORKER_CACHE_SIZE` twins.
+    A worker thus parses a profile and integrates a noise map once, not once per task. A new
+    profile derives from the spec's ``parent`` if the cache holds it, else from the most recent
+    cached twin of the same device and settings (:meth:`Twin.with_profile`: the maps the change
+    cannot affect are reused; a map is a function of its inputs alone, so the results equal a
+    fresh twin's). The cache keeps :data:`WORKER_CACHE_SIZE` twins.
     """
     cache = _WORKER_TWINS
     key = spec.key
@@ -590,6 +592,10 @@ def twin_from_spec(spec: TwinSpec) -> Twin:
     parent = cache.get(spec.parent) if spec.parent is not None and spec.parent[1:] == key[1:] else None
     if parent is not None:
         cache.move_to_end(spec.parent)
+    else:  # the most recent twin of the same device and settings: derive keeps exactly the maps still valid
+        parent = next((t for k, t in reversed(cache.items()) if k[1:] == key[1:]
+                       and t.profile.name == prof.name and t.profile.num_qubits == prof.num_qubits), None)
+    if parent is not None:
         twin = parent.with_profile(prof)
     else:
         twin = Twin(prof, noise=spec.noise, engine=spec.engine, scheduling=spec.scheduling,
