@@ -11,7 +11,6 @@ and ``backend_properties`` / ``backend_configuration`` the cached snapshot.
 from __future__ import annotations
 
 import json
-
 from dataclasses import dataclass, field
 from typing import Any
 
