@@ -57,14 +57,29 @@ def worker_lost(exc: BaseException) -> bool:
 
 
 def worker_stats() -> dict[str, Any]:
-    """This process's identity and peak resident memory (MiB), for a task to return with its result."""
-    try:
-        import resource
+    """This process's identity and peak resident memory (MiB), for a task to return with its result.
 
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak_mib = peak / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB on Linux
-    except (ImportError, OSError):  # pragma: no cover - no resource module (Windows)
-        peak_mib = float("nan")
+    On Linux the peak is ``VmHWM`` of ``/proc/self/status``: ``getrusage``'s ``ru_maxrss``
+    survives ``execve``, so a worker started with the ``spawn`` method would report its
+    parent's peak; elsewhere ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
+    """
+    peak_mib = float("nan")
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    peak_mib = int(line.split()[1]) / 1024  # kB
+                    break
+    except OSError:
+        pass
+    if peak_mib != peak_mib:  # not Linux
+        try:
+            import resource
+
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            peak_mib = peak / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS, KiB elsewhere
+        except (ImportError, OSError):  # pragma: no cover - no resource module (Windows)
+            pass
     import socket
 
     return {"worker": f"{socket.gethostname()}:{os.getpid()}", "peak_rss_mib": peak_mib}
