@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -33,6 +34,7 @@ from .noise.options import NoiseOptions
 from .noise.program import NoisyProgram
 from .profiles.history import profile_as_of
 from .profiles.model import DeviceProfile
+from .parallel import check_executor, map_tasks
 from .profiles.store import load_profile
 from .seeding import derived_int_seed, seed_sequence
 
@@ -437,6 +439,7 @@ class Twin:
         engine: str | None = None,
         noise=None,
         progress: bool | None = None,
+        executor=None,
     ):
         """Run one circuit or a list of circuits; returns a :class:`Result` or a list.
 
@@ -458,6 +461,11 @@ class Twin:
         engine, noise : optional per-call overrides.
         progress : bool, optional
             Show a tqdm bar over the circuits (default: for lists of 3+ circuits on a terminal).
+        executor : concurrent.futures.Executor, optional
+            Run the circuits there (a process pool, ``dask.distributed.Client.get_executor()``, ...):
+            one task per circuit (the profile as canonical JSON, the circuit as QPY, its spawned
+            seed), each worker keeping its twins and noise maps (:func:`twin_from_spec`). The
+            results equal the serial ones (``None``, the default) bit for bit.
         """
         single = not isinstance(circuits, (list, tuple))
         items = [circuits] if single else list(circuits)
@@ -469,10 +477,19 @@ class Twin:
         if noise is not None:
             NoiseOptions.coerce(noise)  # validate before any work
         check_bool("progress", progress, allow_none=True)
+        check_executor(executor)
         ss = seed_sequence(seed)
         children = ss.spawn(len(items))
         if progress is None:
             progress = len(items) >= 3 and sys.stderr.isatty()
+        if executor is not None:
+            spec = self.task_spec()
+            tasks = [(spec, circuit_to_qpy(load_circuit(c)), shots, child, transpile, engine, noise)
+                     for c, child in zip(items, children)]
+            results = map_tasks(_run_task, tasks, executor=executor, progress=progress,
+                                desc=f"twin {self.profile.name}", error=EngineError,
+                                names=[_circuit_label(c, i) for i, c in enumerate(items)])
+            return results[0] if single else results
         pairs = list(zip(items, children))
         if progress:
             from tqdm import tqdm
@@ -579,6 +596,21 @@ class Twin:
                 "stderr": stderr, **detail}
         return EngineOutput(probs, dict(nominal.metadata), None, None, nominal.truncation_error), info
 
+    # ------------------------------------------------------------------ tasks for executors
+    def task_spec(self, *, parent: "Twin | None" = None) -> "TwinSpec":
+        """This twin as plain, picklable data (see :func:`twin_from_spec`).
+
+        ``parent``: a twin whose noise maps a worker may reuse (:meth:`with_profile`)
+        when it holds that twin already, e.g. the current twin of a fit for its trial profiles.
+        """
+        from .errors import check_instance
+
+        check_instance("parent", parent, Twin, allow_none=True)
+        fingerprint, text = profile_payload(self.profile)
+        return TwinSpec(fingerprint, text, self.noise.as_dict(), self.engine, self.scheduling,
+                        self.optimization_level, self.max_memory_bytes, dict(self.engine_options),
+                        None if parent is None else parent.task_spec().key)
+
     # ------------------------------------------------------------------ layer noise
     def layer_noise(self, circuit, *, model: str = "sparse", transpile: bool = True, seed=None, noise=None):
         """Pauli-Lindblad model of each twirled two-qubit-gate layer of ``circuit``.
@@ -592,6 +624,152 @@ class Twin:
 
         compiled = self.compile(circuit, transpile=transpile, seed=seed)
         return compute_layer_noise(self.builder(noise), compiled, model=model)
+
+
+@dataclass(frozen=True)
+class TwinSpec:
+    """A :class:`Twin` as plain data: the profile's canonical JSON and fingerprint, and the twin's settings."""
+
+    fingerprint: str
+    profile_json: str = field(repr=False)
+    noise: dict
+    engine: str
+    scheduling: str
+    optimization_level: int | None
+    max_memory_bytes: int | None
+    engine_options: dict
+    #: key of a twin whose unaffected noise maps this one may reuse (:meth:`Twin.with_profile`)
+    parent: tuple | None = None
+
+    @property
+    def key(self) -> tuple:
+        """What identifies the twin in a worker's cache: profile fingerprint, noise options, settings."""
+        import json
+
+        return (self.fingerprint, json.dumps(self.noise, sort_keys=True, default=str), self.engine, self.scheduling,
+                self.optimization_level, self.max_memory_bytes, json.dumps(self.engine_options, sort_keys=True,
+                                                                           default=str))
+
+
+def profile_payload(profile: DeviceProfile) -> tuple[str, str]:
+    """``(fingerprint, canonical JSON)`` of ``profile``: what a task sends instead of the profile object."""
+    import json
+
+    fingerprint = profile.fingerprint
+    text = _PAYLOADS.get(fingerprint)
+    if text is None:
+        text = json.dumps(profile.to_dict(), sort_keys=True, separators=(",", ":"))
+        _PAYLOADS[fingerprint] = text
+        while len(_PAYLOADS) > 64:
+            _PAYLOADS.popitem(last=False)
+    else:
+        _PAYLOADS.move_to_end(fingerprint)
+    return fingerprint, text  # one string per profile: the tasks of a run share it (pickle sends it once)
+
+
+#: canonical JSON of recently sent profiles, by fingerprint
+_PAYLOADS: "OrderedDict[str, str]" = OrderedDict()
+
+
+def profile_from_payload(fingerprint: str, text: str) -> DeviceProfile:
+    """The profile of :func:`profile_payload`, checked to have the fingerprint it was sent with."""
+    import json
+
+    prof = DeviceProfile.model_validate(json.loads(text))
+    if prof.fingerprint != fingerprint:
+        raise EngineError(f"profile {prof.name!r}: fingerprint {prof.fingerprint} after the round trip to a worker, "
+                          f"{fingerprint} before: the profile does not survive canonical JSON")
+    return prof
+
+
+#: twins a worker process keeps (least recently used dropped first): each holds its noise maps
+WORKER_CACHE_SIZE = 8
+_WORKER_TWINS: "OrderedDict[tuple, Twin]" = OrderedDict()
+
+
+def twin_from_spec(spec: TwinSpec) -> Twin:
+    """The twin of ``spec``, from this process's cache (keyed by profile fingerprint, noise and settings).
+
+    A worker thus parses a profile and integrates a noise map once, not once per task. A new
+    profile derives from the spec's ``parent`` if the cache holds it, else from the most recent
+    cached twin of the same device and settings (:meth:`Twin.with_profile`: the maps the change
+    cannot affect are reused; a map is a function of its inputs alone, so the results equal a
+    fresh twin's). The cache keeps :data:`WORKER_CACHE_SIZE` twins.
+    """
+    cache = _WORKER_TWINS
+    key = spec.key
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    prof = profile_from_payload(spec.fingerprint, spec.profile_json)
+    parent = cache.get(spec.parent) if spec.parent is not None and spec.parent[1:] == key[1:] else None
+    if parent is not None:
+        cache.move_to_end(spec.parent)
+    else:  # the most recent twin of the same device and settings: derive keeps exactly the maps still valid
+        parent = next((t for k, t in reversed(cache.items()) if k[1:] == key[1:]
+                       and t.profile.name == prof.name and t.profile.num_qubits == prof.num_qubits), None)
+    if parent is not None:
+        twin = parent.with_profile(prof)
+    else:
+        twin = Twin(prof, noise=spec.noise, engine=spec.engine, scheduling=spec.scheduling,
+                    optimization_level=spec.optimization_level, max_memory_bytes=spec.max_memory_bytes,
+                    engine_options=spec.engine_options)
+    cache[key] = twin
+    while len(cache) > WORKER_CACHE_SIZE:
+        cache.popitem(last=False)
+    return twin
+
+
+def circuit_to_qpy(circuit) -> bytes:
+    """A ``QuantumCircuit`` as bytes for a task: QPY, or a pickle when QPY would change it.
+
+    QPY (Qiskit <= 2.6) stores no unit of a ``Delay``: a ``delay(2.0, unit="us")`` loads as
+    2 dt (Qiskit/qiskit#8293, fixed by QPY 18, Qiskit/qiskit#16806). Circuits with such
+    delays are pickled instead (exact; the workers run the same Qiskit anyway).
+    """
+    import io
+    import pickle
+
+    from qiskit import qpy
+
+    if _has_wall_clock_delay(circuit):
+        return b"P" + pickle.dumps(circuit, protocol=pickle.HIGHEST_PROTOCOL)
+    buf = io.BytesIO()
+    qpy.dump(circuit, buf)
+    return b"Q" + buf.getvalue()
+
+
+def circuit_from_qpy(data: bytes):
+    """The circuit of :func:`circuit_to_qpy`."""
+    import io
+    import pickle
+
+    from qiskit import qpy
+
+    if data[:1] == b"P":
+        return pickle.loads(data[1:])
+    return qpy.load(io.BytesIO(data[1:]))[0]
+
+
+def _has_wall_clock_delay(circuit) -> bool:
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name == "delay" and getattr(op, "unit", "dt") != "dt":
+            return True
+        if any(_has_wall_clock_delay(b) for b in getattr(op, "blocks", ())):
+            return True
+    return False
+
+
+def _circuit_label(circuit, i: int) -> str:
+    name = getattr(circuit, "name", None)
+    return f"circuits[{i}] ({name})" if name else f"circuits[{i}]"
+
+
+def _run_task(task) -> Result:
+    """One circuit of :meth:`Twin.run` on a worker."""
+    spec, data, shots, ss, transpile, engine, noise = task
+    return twin_from_spec(spec)._run_one(circuit_from_qpy(data), shots, ss, transpile, engine, noise)
 
 
 def _init_params() -> list[str]:

@@ -323,6 +323,7 @@ NOISE = [Bad(3, names=("noise",)), Bad("lindbald", hint="did you mean", names=("
          Bad({"levle": "aer"}, shows=("levle",), hint="did you mean"), Bad({"idle": "no"}, shows=("'no'",)),
          Bad(["aer"])]
 TRANSPILE = [Bad("yes"), Bad(2), Bad(None)]
+EXECUTOR = [Bad(3), Bad("dask"), Bad(["pool"])]  # issue #16: None or a concurrent.futures.Executor
 CIRCUIT_NAMES = ("circuit", "OpenQASM")
 T1_PATH_NAMES = ("path", "file", "dataset", "job")
 
@@ -386,7 +387,11 @@ API: list[Entry] = [
         "engine": CHOICE("density_matrx", none=True),
         "noise": NOISE,
         "progress": BOOL(none=True),
+        "executor": EXECUTOR,
     }, names={"circuits": CIRCUIT_NAMES}),
+    Entry("Twin.task_spec", Twin.task_spec, lambda c, kw: c.twin.task_spec(**kw), good(), {
+        "parent": [Bad(3), Bad("line5")],
+    }),
     # ------------------------------------------------------------------ qpu_twin: Result
     *[Entry(f"Result.{m}", getattr(qpu_twin.Result, m), (lambda m: lambda c, kw: getattr(c.result, m)(**kw))(m),
             good(clbits=[0]), {"clbits": [Bad("a"), Bad(None), Bad(0), Bad([2], shows=("2",)), Bad([-1], shows=("-1",)),
@@ -733,6 +738,8 @@ API: list[Entry] = [
               "checkpoint_every_s": REAL(0, none=True),
               "keep_checkpoint": BOOL(),
               "resume": BOOL() + [Bad(True, BenchmarkError, shows=("resume=True",), names=("checkpoint",))],
+              "executor": EXECUTOR,
+              "retries": INT(0),
               "**model_kw": [Bad({"aer_shot": 10}, shows=("aer_shot",), names=("aer_shot",), hint="did you mean")],
           }, names={"ds": ("ds", "dataset")}),
     Entry("write_report", benchmark.write_report, fn(benchmark.write_report),
@@ -774,6 +781,8 @@ API: list[Entry] = [
         "checkpoint": PATH(none=True),
         "keep_checkpoint": BOOL(),
         "resume": BOOL() + [Bad(True, FitError, shows=("resume=True",), names=("checkpoint",))],
+        "executor": EXECUTOR,
+        "retries": INT(0),
     }),
     Entry("profile_with", fit.profile_with, fn(fit.profile_with), lambda c: {"profile": c.profile, "params": []}, {
         "profile": [Bad(3), Bad(None)],
@@ -795,6 +804,8 @@ API: list[Entry] = [
               "seed": SEED(),
               "transpile": TRANSPILE,
               "noise": NOISE,
+              "executor": EXECUTOR,
+              "retries": INT(0),
           }, names={"circuit": CIRCUIT_NAMES}),
     Entry("consistency_test", fit.consistency_test, fn(fit.consistency_test),
           lambda c: {"pred": c.prediction, "counts": {"11": 1000}}, {
@@ -888,6 +899,7 @@ API: list[Entry] = [
         "target": [Bad(3, CalibrationError), Bad(None, CalibrationError), Bad("line5", CalibrationError)],
         "shots": INT(1, MAX_SHOTS),
         "seed": SEED(),
+        "executor": EXECUTOR,
     }),
     *[Entry(f"{cls.__name__}.analyse", cls.analyse, (lambda cls: lambda c, kw: cls.analyse(**kw))(cls),
             (lambda cls: lambda c: {"data": c.zz_data if cls is calibration.ZZExperiment else c.t1_data})(cls), {

@@ -71,6 +71,9 @@ class Model:
     description: str = ""
     #: what makes its predictions (profile fingerprint, shots, ...): a checkpoint resumes only the same models
     identity: str = ""
+    #: for executors: ``recipe(circuit)`` -> picklable data from which a worker process makes this model's
+    #: prediction of the circuit (:func:`predict_from_recipe`); a model without one predicts in this process
+    recipe: Callable[[MeasuredCircuit], Any] | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -101,55 +104,120 @@ def _memoized(predict: Callable[[MeasuredCircuit], dict[str, float]]) -> Callabl
 def twin_model(name: str, noise, ds: HardwareDataset, profile) -> Model:
     """The twin as a model: each circuit's own snapshot (or ``profile``), exact distribution, memoized."""
     twins: dict[str, Twin] = {}
+    specs: dict[str, Any] = {}
 
-    @_memoized
-    def predict(bc: MeasuredCircuit) -> dict[str, float]:
-        key = "__given__" if profile is not None else (bc.snapshot or "__none__")
+    def key_of(bc: MeasuredCircuit) -> str:
+        return "__given__" if profile is not None else (bc.snapshot or "__none__")
+
+    def twin_for(bc: MeasuredCircuit) -> Twin:
+        key = key_of(bc)
         if key not in twins:
             prof = profile if profile is not None else ds.snapshots.get(bc.snapshot)
             if prof is None:
                 raise BenchmarkError(f"{bc.name}: no calibration snapshot in the dataset and no profile given")
             twins[key] = Twin(prof, noise=noise)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return twins[key].run(bc.circuit, transpile=not bc.physical, seed=0).probabilities
+        return twins[key]
+
+    @_memoized
+    def predict(bc: MeasuredCircuit) -> dict[str, float]:
+        return _twin_predict(twin_for(bc), bc)
+
+    def recipe(bc: MeasuredCircuit):
+        key = key_of(bc)
+        if key not in specs:
+            specs[key] = twin_for(bc).task_spec()
+        return ("twin", specs[key])
 
     ident = f"profile {profile.fingerprint}" if profile is not None else "dataset snapshots"
-    return Model(name, predict, True, f"qpu_twin, noise={noise}", identity=f"{ident}, noise={noise}")
+    return Model(name, predict, True, f"qpu_twin, noise={noise}", identity=f"{ident}, noise={noise}", recipe=recipe)
+
+
+def _twin_predict(twin: Twin, bc: MeasuredCircuit) -> dict[str, float]:
+    """The twin's exact distribution of a benchmark circuit (here and on a worker)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return twin.run(bc.circuit, transpile=not bc.physical, seed=0).probabilities
+
+
+def _aer_predict(nm, bc: MeasuredCircuit, shots: int, seed: int) -> dict[str, float]:
+    """Aer's distribution of a benchmark circuit under ``nm`` (here and on a worker)."""
+    from qiskit_aer import AerSimulator
+
+    from ..interop.aer import aer_exact_distribution, measures_only_at_end
+
+    if measures_only_at_end(bc.circuit):
+        return aer_exact_distribution(bc.circuit, nm)
+    # mid-circuit measurements: sample
+    counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
+    # sorted: the order of Aer's counts depends on its OpenMP threads (Dask workers run with one), and the
+    # finite-shot floor samples from this dict in its order
+    return {k.replace(" ", ""): v / shots for k, v in sorted(counts.items())}
+
+
+def _aer_noise_model(raw):
+    from qiskit_aer.noise import NoiseModel
+
+    from ..interop.aer import aer_noise_model_from_ibm_properties
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return NoiseModel.from_backend(raw) if hasattr(raw, "target") else aer_noise_model_from_ibm_properties(*raw)
+
+
+#: Aer noise models a worker process keeps, by the digest of the snapshot they come from
+_WORKER_NOISE_MODELS: dict[str, Any] = {}
+
+
+def predict_from_recipe(recipe, bc: MeasuredCircuit) -> dict[str, float]:
+    """A model's prediction of ``bc`` from its :attr:`Model.recipe` (what a worker runs).
+
+    Twins come from the worker's cache (:func:`qpu_twin.twin.twin_from_spec`), Aer noise
+    models from a cache keyed by the snapshot's digest: each is built once per worker.
+    """
+    from ..twin import twin_from_spec
+
+    if recipe[0] == "twin":
+        return _twin_predict(twin_from_spec(recipe[1]), bc)
+    if recipe[0] == "aer":
+        _, digest, raw, shots, seed = recipe
+        if digest not in _WORKER_NOISE_MODELS:
+            if len(_WORKER_NOISE_MODELS) >= 4:
+                _WORKER_NOISE_MODELS.pop(next(iter(_WORKER_NOISE_MODELS)))
+            _WORKER_NOISE_MODELS[digest] = _aer_noise_model(raw)
+        return _aer_predict(_WORKER_NOISE_MODELS[digest], bc, shots, seed)
+    raise BenchmarkError(f"model recipe {recipe[0]!r}: unknown (known: twin, aer)")
 
 
 def aer_model(ds: HardwareDataset, shots: int, seed: int) -> Model | None:
-    from qiskit_aer import AerSimulator
-    from qiskit_aer.noise import NoiseModel
-
-    from ..interop.aer import aer_exact_distribution, aer_noise_model_from_ibm_properties, measures_only_at_end
-
     if not ds.raw_snapshots:
         return None
     models: dict[str, Any] = {}
+    digests: dict[str, str] = {}
     kind = "aer_backend" if any(hasattr(v, "target") for v in ds.raw_snapshots.values()) else "aer_properties"
 
     def nm_for(key):
         if key not in models:
-            raw = ds.raw_snapshots[key]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                models[key] = NoiseModel.from_backend(raw) if hasattr(raw, "target") else \
-                    aer_noise_model_from_ibm_properties(*raw)
+            models[key] = _aer_noise_model(ds.raw_snapshots[key])
         return models[key]
 
     @_memoized
     def predict(bc: MeasuredCircuit) -> dict[str, float]:
-        nm = nm_for(bc.snapshot)
-        if measures_only_at_end(bc.circuit):
-            return aer_exact_distribution(bc.circuit, nm)
-        # mid-circuit measurements: sample
-        counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
-        return {k.replace(" ", ""): v / shots for k, v in counts.items()}
+        return _aer_predict(nm_for(bc.snapshot), bc, shots, seed)
+
+    def recipe(bc: MeasuredCircuit):
+        # the archived properties / configuration dicts (plain JSON data); a live backend stays here
+        if bc.snapshot not in digests:
+            import hashlib
+            import json
+
+            text = json.dumps(ds.raw_snapshots[bc.snapshot], sort_keys=True, default=str)
+            digests[bc.snapshot] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return ("aer", digests[bc.snapshot], ds.raw_snapshots[bc.snapshot], shots, seed)
 
     desc = "Aer NoiseModel.from_backend" if kind == "aer_backend" else "Aer NoiseModel.from_backend_properties"
     return Model(kind, predict, False, f"{desc} of the same snapshot (exact if measurements are terminal, "
-                                       f"else {shots} shots)", identity=f"shots={shots}, seed={seed}")
+                                       f"else {shots} shots)", identity=f"shots={shots}, seed={seed}",
+                 recipe=None if kind == "aer_backend" else recipe)
 
 
 def default_models(ds: HardwareDataset, *, profile=None, aer_shots: int = 20_000, seed: int = 1,
@@ -222,8 +290,8 @@ _CHECKPOINT_VERSION = 1
 
 def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, profile=None, resamples: int = 200,
                   seed: int = 0, progress: bool | None = None, checkpoint=None, resume: bool = False,
-                  checkpoint_every_s: float | None = None, keep_checkpoint: bool = False,
-                  **model_kw) -> BenchmarkReport:
+                  checkpoint_every_s: float | None = None, keep_checkpoint: bool = False, executor=None,
+                  retries: int = 2, **model_kw) -> BenchmarkReport:
     """Evaluate every model on every circuit of ``ds`` that has measured counts.
 
     Parameters
@@ -247,7 +315,18 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
     keep_checkpoint : bool
         Leave the (complete) checkpoint in place, e.g. until the caller has
         written its outputs; resuming from it recomputes nothing.
+    executor : concurrent.futures.Executor, optional
+        Evaluate the circuits there (one task per circuit: the circuit as QPY,
+        its counts, each model's :attr:`Model.recipe`, its bootstrap sub-seed);
+        the report equals the serial one (``None``, the default) bit for bit,
+        run times aside, and ``report.meta["workers"]`` holds each worker's
+        tasks and peak RSS. Models without a recipe predict in this process.
+    retries : int
+        Resubmissions of a circuit whose worker died; a circuit that still
+        fails stops the run with :class:`BenchmarkError` naming it (the
+        finished circuits are in the checkpoint, if any; no report exists).
     """
+    from ..parallel import check_executor
     from tqdm import tqdm
 
     from ..errors import Interrupted
@@ -264,6 +343,8 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
     check_bool("resume", resume)
     check_bool("keep_checkpoint", keep_checkpoint)
     check_kwargs("run_benchmark", model_kw, ["aer_shots", "include"])
+    check_executor(executor)
+    retries = check_int("retries", retries, minimum=0)
     every = check_real("checkpoint_every_s", CHECKPOINT_EVERY_S if checkpoint_every_s is None else checkpoint_every_s,
                        minimum=0.0)
     models = models or default_models(ds, profile=profile, **model_kw)
@@ -280,7 +361,28 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
         records = _read_checkpoint(checkpoint, ident)
     show = progress if progress is not None else len(circuits) * len(models) > 50
     last_write = time.monotonic()
-    bar = tqdm(total=len(circuits), initial=len(records), desc=f"benchmark {ds.name}", disable=not show)
+    workers: dict[str, Any] = {}
+    if executor is not None:
+        sub_seeds = [int(rng.integers(2**31)) for _ in circuits]  # the serial loop's draws, in the same order
+        try:
+            _run_parallel(circuits, models, sub_seeds, resamples, records, executor=executor, retries=retries,
+                          show=show, desc=f"benchmark {ds.name}", checkpoint=checkpoint, ident=ident, every=every,
+                          workers=workers)
+        except KeyboardInterrupt:
+            if checkpoint is None:
+                raise
+            _write_checkpoint(checkpoint, ident, records)
+            raise Interrupted(f"benchmark stopped after {len(records)} of {len(circuits)} circuits; the finished "
+                              f"ones are saved in {checkpoint} (continue with resume=True; CLI: the same command "
+                              "with --resume)", str(checkpoint)) from None
+        except BenchmarkError as exc:
+            if checkpoint is None:
+                raise
+            _write_checkpoint(checkpoint, ident, records)
+            raise BenchmarkError(f"{exc}; the {len(records)} circuit(s) finished before the first failed one are saved "
+                                 f"in {checkpoint} (resume=True; CLI: --resume continues)") from None
+    bar = tqdm(total=len(circuits), initial=len(records), desc=f"benchmark {ds.name}",
+               disable=not show or executor is not None)
     try:
         for i, bc in enumerate(circuits):
             sub_seed = int(rng.integers(2**31))  # drawn for finished circuits too: the same seeds on resume
@@ -307,7 +409,73 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
             _write_checkpoint(checkpoint, ident, records)
         else:
             Path(checkpoint).unlink(missing_ok=True)  # the run is complete: nothing to resume
-    return _report(ds, models, circuits, records, resamples)
+    report = _report(ds, models, circuits, records, resamples)
+    if executor is not None:
+        report.meta["workers"] = workers
+    return report
+
+
+def _bench_task(task) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    """One circuit of :func:`run_benchmark` on a worker: its record and every model's prediction."""
+    from ..twin import circuit_from_qpy
+
+    meta, data, recipes, local, sub_seed, resamples = task
+    bc = MeasuredCircuit(meta["name"], circuit_from_qpy(data), meta["counts"], meta["physical"], meta["answer"],
+                         meta["snapshot"])
+    preds: dict[str, dict[str, float]] = {}
+
+    def predictor(name, recipe):
+        def predict(c):
+            preds[name] = local[name][0] if recipe is None else predict_from_recipe(recipe, c)
+            return preds[name]
+        return predict
+
+    models = [Model(name, predictor(name, recipe)) for name, recipe in recipes]
+    rec = _evaluate_circuit(bc, models, sub_seed, resamples)
+    for name, (_, seconds) in local.items():
+        rec["seconds"][name] = seconds  # predicted in the calling process
+    return rec, preds
+
+
+def _run_parallel(circuits, models, sub_seeds, resamples, records, *, executor, retries, show, desc, checkpoint,
+                  ident, every, workers) -> None:
+    """The missing circuits of ``records`` on ``executor``; ``records`` grows in circuit order as they finish."""
+    from ..parallel import map_tasks
+    from ..twin import circuit_to_qpy
+
+    todo = list(range(len(records), len(circuits)))
+    tasks = []
+    for i in todo:
+        bc = circuits[i]
+        local = {}
+        for m in models:
+            if m.recipe is None:  # predicted here, sent with the task
+                t = time.perf_counter()
+                local[m.name] = (m.predict(bc), time.perf_counter() - t)
+        meta = {"name": bc.name, "counts": bc.counts, "physical": bc.physical, "answer": bc.answer,
+                "snapshot": bc.snapshot}
+        recipes = [(m.name, None if m.recipe is None else m.recipe(bc)) for m in models]
+        tasks.append((meta, circuit_to_qpy(bc.circuit), recipes, local, sub_seeds[i], resamples))
+    finished: dict[int, dict] = {}
+    last_write = [time.monotonic()]
+
+    def on_result(j: int, value) -> None:
+        rec, preds = value
+        i = todo[j]
+        bc = circuits[i]
+        for m in models:  # the reports and diagnostics reuse the predictions (as after a serial run)
+            cache = getattr(m.predict, "cache", None)
+            if cache is not None and m.name in preds:
+                cache[id(bc)] = preds[m.name]
+        finished[i] = rec
+        while len(records) in finished:  # the checkpoint holds a prefix of the circuits
+            records.append(finished.pop(len(records)))
+        if checkpoint is not None and time.monotonic() - last_write[0] >= every:
+            _write_checkpoint(checkpoint, ident, records)
+            last_write[0] = time.monotonic()
+
+    map_tasks(_bench_task, tasks, executor=executor, progress=show, desc=desc, retries=retries,
+              error=BenchmarkError, names=[circuits[i].name for i in todo], on_result=on_result, stats=workers)
 
 
 def _report(ds, models, circuits, records, resamples) -> BenchmarkReport:

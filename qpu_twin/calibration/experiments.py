@@ -122,14 +122,20 @@ def _backend_of(target):
 
 
 def run_counts(target, circuits: list[QuantumCircuit], qubits: Sequence[int], *, shots: int, seed=None,
-               optimization_level: int = 1) -> tuple[list[dict[str, int]], list[QuantumCircuit]]:
-    """Transpile ``circuits`` onto ``qubits`` of the backend (delays kept); return (counts, compiled circuits)."""
+               optimization_level: int = 1, executor=None) -> tuple[list[dict[str, int]], list[QuantumCircuit]]:
+    """Transpile ``circuits`` onto ``qubits`` of the backend (delays kept); return (counts, compiled circuits).
+
+    ``executor`` (a ``concurrent.futures.Executor``) is passed to the backend's ``run`` (the
+    twin's backend runs the circuits there; Aer takes the same option); ``None``: not passed.
+    """
     backend = _backend_of(target)
     tq = transpile(circuits, backend, initial_layout=list(qubits), optimization_level=optimization_level,
                    seed_transpiler=0 if seed is None else int(seed_sequence(seed).generate_state(1)[0] % 2**31))
     kwargs = {"shots": shots}
     if seed is not None:
         kwargs["seed_simulator"] = int(seed_sequence(seed).generate_state(1)[0] % 2**31)
+    if executor is not None:
+        kwargs["executor"] = executor
     result = backend.run(tq, **kwargs).result()
     return [{k.replace(" ", ""): v for k, v in result.get_counts(i).items()} for i in range(len(tq))], tq
 
@@ -169,13 +175,20 @@ class Experiment:
         """The experiment's circuits; waits are whole multiples of ``dt_s`` (s) when given."""
         raise NotImplementedError
 
-    def run(self, target, *, shots: int = 1000, seed=None) -> ExperimentData:
-        """Run the circuits on ``target`` (a Twin, TwinBackend or Qiskit BackendV2) and collect the data."""
+    def run(self, target, *, shots: int = 1000, seed=None, executor=None) -> ExperimentData:
+        """Run the circuits on ``target`` (a Twin, TwinBackend or Qiskit BackendV2) and collect the data.
+
+        ``executor``: run the batch of circuits there (one task per circuit, see
+        :meth:`qpu_twin.Twin.run`); the counts equal the serial run's.
+        """
+        from ..parallel import check_executor
+
         _backend_of(target)  # CalibrationError naming a target that cannot run circuits
         shots = check_int("shots", shots, minimum=1, maximum=10**15)  # qpu_twin.twin.MAX_SHOTS
         check_seed(seed)
+        check_executor(executor)
         circs = self.circuits(dt_s=_dt_of(target))
-        counts, compiled = run_counts(target, circs, self.qubits, shots=shots, seed=seed)
+        counts, compiled = run_counts(target, circs, self.qubits, shots=shots, seed=seed, executor=executor)
         x, k, n, series = [], [], [], []
         for c, cnt in zip(circs, counts):
             md = c.metadata

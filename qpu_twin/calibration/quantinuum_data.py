@@ -53,6 +53,7 @@ Conventions (chosen to reproduce Quantinuum's own published numbers in
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from dataclasses import dataclass

@@ -232,6 +232,60 @@ def finishing(checkpoint: Path, what: str):
     Path(checkpoint).unlink(missing_ok=True)
 
 
+def add_executor_arguments(p) -> None:
+    """``--workers N`` and ``--dask-scheduler ADDRESS`` (exclusive): where a command's tasks run."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int_in(1, 1024), metavar="N",
+                   help="run the tasks (circuits, likelihood terms) on N local worker processes; the results "
+                   "equal the serial run's (default: serial, in this process)")
+    g.add_argument("--dask-scheduler", metavar="ADDRESS",
+                   help="run the tasks on an existing dask.distributed cluster, e.g. tcp://10.0.0.5:8786 "
+                   "(needs pip install 'qpu_twin[distributed]'; see docs/scale-out.md)")
+
+
+#: seconds to wait for a Dask scheduler to answer
+DASK_CONNECT_TIMEOUT_S = 20
+
+
+@contextlib.contextmanager
+def executor_from_cli(workers: int | None = None, dask_scheduler: str | None = None):
+    """The executor of ``--workers N`` / ``--dask-scheduler ADDRESS`` (``None``: serial), closed at the end.
+
+    ``--workers``: a ``ProcessPoolExecutor`` with the ``spawn`` start method (safe with numba
+    and threaded BLAS). ``--dask-scheduler``: ``Client(ADDRESS).get_executor()``; a missing
+    ``distributed`` or an unreachable scheduler is an :class:`ArgumentError` naming the option.
+    """
+    if workers is not None and dask_scheduler is not None:
+        raise ArgumentError("--workers and --dask-scheduler exclude each other")
+    if workers is not None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield ex
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+        return
+    if dask_scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ArgumentError(f"--dask-scheduler {dask_scheduler!r}: dask.distributed is not installed "
+                                "(pip install 'qpu_twin[distributed]')") from None
+        try:
+            client = Client(dask_scheduler, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise ArgumentError(f"--dask-scheduler {dask_scheduler!r}: cannot connect to a Dask scheduler "
+                                f"there ({type(exc).__name__}: {_one_line(exc) or 'no answer'})") from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+        return
+    yield None
+
+
 def print_json(data) -> None:
     print(json.dumps(data, indent=1, default=str))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from ..errors import ArgumentError
-from ._base import (check_fresh_checkpoint, existing_path, finishing, int_in, nonneg_int, output_dir,
+from ._base import (add_executor_arguments, check_fresh_checkpoint, executor_from_cli, existing_path, finishing, int_in, nonneg_int, output_dir,
                     output_file, positive_int, seconds)
 
 DEFAULT_CHECKPOINT = "qpu-twin-bench.checkpoint.json"
@@ -43,6 +43,7 @@ def add_parser(sub) -> None:
                    "replicate, so frequent writes of a large run cost time); a Ctrl-C always writes it")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its checkpoint (same dataset and options)")
+    add_executor_arguments(p)
     p.set_defaults(func=cmd_bench)
 
 
@@ -62,9 +63,10 @@ def cmd_bench(args) -> int:
 
         include = [*DEFAULT_MODELS, *NEW_PHYSICS_ABLATIONS]
     models = default_models(ds, profile=profile, aer_shots=args.aer_shots, include=include)
-    report = run_benchmark(ds, models, resamples=args.resamples, seed=args.seed, progress=not args.json,
-                           checkpoint=checkpoint, resume=args.resume, checkpoint_every_s=args.checkpoint_every,
-                           keep_checkpoint=True)
+    with executor_from_cli(args.workers, args.dask_scheduler) as executor:
+        report = run_benchmark(ds, models, resamples=args.resamples, seed=args.seed, progress=not args.json,
+                               checkpoint=checkpoint, resume=args.resume, checkpoint_every_s=args.checkpoint_every,
+                               keep_checkpoint=True, executor=executor)
     with finishing(checkpoint, "benchmark"):
         _output(report, ds, models, profile, args)
     return 0

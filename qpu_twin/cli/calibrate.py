@@ -7,7 +7,8 @@ import json
 from tabulate import tabulate
 
 from ..errors import ArgumentError
-from ._base import existing_path, int_in, nonneg_int, positive_int, print_json, profile_output_file
+from ._base import (add_executor_arguments, executor_from_cli, existing_path, int_in, nonneg_int, positive_int,
+                    print_json, profile_output_file)
 
 SUBCOMMANDS = ("analyse", "run", "drift", "history")
 #: qpu_twin.calibration.EXPERIMENTS, named here so that building the parser loads no simulation code
@@ -43,6 +44,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--apply", metavar="PATH", type=profile_output_file,
                    help="write the profile updated with the fitted values (dated now) to PATH")
+    add_executor_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = csub.add_parser("drift", help="medians of T1, T2, readout and gate errors over a device's dated profiles")
@@ -104,7 +106,8 @@ def cmd_run(args) -> int:
         raise ArgumentError(f"--qubits {args.qubits!r}: give integers separated by commas, e.g. 0 or 0,1") from None
     twin = Twin(args.profile, noise=args.noise)
     exp = design_experiment(args.experiment, twin.profile, qubits, seed=args.seed)
-    data = exp.run(twin, shots=args.shots, seed=args.seed)
+    with executor_from_cli(args.workers, args.dask_scheduler) as executor:
+        data = exp.run(twin, shots=args.shots, seed=args.seed, executor=executor)
     results = type(exp).analyse(data)
     print_results(results, args.json, f"{exp.name} on {twin.profile.name} qubits {qubits} ({args.shots} shots)")
     if args.apply:

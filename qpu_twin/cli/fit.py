@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from ._base import (check_fresh_checkpoint, existing_path, finishing, fraction, int_in, nonneg_int,
+from ._base import (add_executor_arguments, check_fresh_checkpoint, executor_from_cli, existing_path, finishing, fraction, int_in, nonneg_int,
                     output_file, positive_int, profile_output_file)
 
 DEFAULT_CHECKPOINT = "qpu-twin-fit.checkpoint.json"
@@ -48,6 +48,7 @@ def add_parser(sub) -> None:
                    "current folder); deleted when the command completes")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted fit from its checkpoint (same dataset and options)")
+    add_executor_arguments(p)
     p.set_defaults(func=cmd_fit)
 
 
@@ -73,12 +74,13 @@ def cmd_fit(args) -> int:
     check_fresh_checkpoint(checkpoint, args.resume, "fit")
     ds = load_dataset(args.dataset).subset(args.max_circuits)
     base = load_profile(args.profile) if args.profile else None
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, \
+            executor_from_cli(args.workers, args.dask_scheduler) as executor:
         warnings.simplefilter("always", FitWarning)
         rep = fit_and_evaluate(ds, profile=base, kinds=kinds, split=args.split, train_fraction=args.train_fraction,
                                seed=args.seed, sweeps=args.sweeps, aer_shots=args.aer_shots,
                                progress=not args.json, checkpoint=checkpoint, resume=args.resume,
-                               keep_checkpoint=True)
+                               keep_checkpoint=True, executor=executor)
     for w in caught:  # the report carries the fit's notes (printed below); anything else is shown as usual
         if not issubclass(w.category, FitWarning):
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)

@@ -7,7 +7,8 @@ import json
 from tabulate import tabulate
 
 from ..errors import ArgumentError, CompileError
-from ._base import existing_path, nonneg_int, output_file, parse_params, positive_int
+from ._base import (add_executor_arguments, executor_from_cli, existing_path, nonneg_int, output_file, parse_params,
+                    positive_int)
 
 DEFAULT_SHOTS = 4000
 
@@ -35,6 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--top", type=positive_int, default=16, help="outcomes to print")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--plot", metavar="PNG", type=output_file, help="save a bar chart of the distribution")
+    add_executor_arguments(p)
     p.set_defaults(func=cmd_run)
 
 
@@ -54,7 +56,8 @@ def cmd_run(args) -> int:
         check_finite_values(circuit)
     except CompileError as exc:
         raise CompileError(f"{args.file}: {exc}") from None
-    res = twin.run(circuit, shots=shots, seed=args.seed, transpile=not args.no_transpile)
+    with executor_from_cli(args.workers, args.dask_scheduler) as executor:
+        res = twin.run(circuit, shots=shots, seed=args.seed, transpile=not args.no_transpile, executor=executor)
     probs = res.probabilities
     if args.json:
         out = {

@@ -243,12 +243,14 @@ class FitResult:
 class _Model:
     """Keeps terms, their readout-free distributions and warm noise caches for the current parameters."""
 
-    def __init__(self, base: DeviceProfile, terms: list[CircuitTerm], params: list[FitParameter], noise: dict):
+    def __init__(self, base: DeviceProfile, terms: list[CircuitTerm], params: list[FitParameter], noise: dict,
+                 executor=None, retries: int = 2):
         self.base, self.terms, self.params, self.noise = base, terms, list(params), dict(noise)
         self.noise["readout"] = False
+        self.executor, self.retries = executor, retries
+        self._qpy: dict[int, bytes] = {}
         self.twin = Twin(self._profile(), noise=self.noise)
-        for t in terms:
-            self._simulate(t, self.twin)
+        self._simulate_all(terms, self.twin)
 
     def _profile(self) -> DeviceProfile:
         # readout parameters are included for the profile's consistency checks (a readout window's T1 part
@@ -256,16 +258,31 @@ class _Model:
         return profile_with(self.base, self.params)
 
     def _simulate(self, t: CircuitTerm, twin: Twin) -> np.ndarray:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            probs = twin.run(t.circuit, transpile=False).probabilities
-        arr = np.zeros(2**t.num_clbits)
-        for k, v in probs.items():
-            arr[int(k, 2)] = max(v, 0.0)
-        t.p_act = arr.reshape([2] * t.num_clbits) if t.num_clbits else arr
+        t.p_act = _actual(twin, t.circuit, t.num_clbits)
         return t.p_act
+
+    def _simulate_all(self, terms: list[CircuitTerm], twin: Twin, *, parent: Twin | None = None) -> None:
+        """Fill ``p_act`` of ``terms`` under ``twin``: here, or one task per term on the executor.
+
+        ``parent``: the twin ``twin`` was derived from; a worker holding it reuses its maps.
+        """
+        if self.executor is None:
+            for t in terms:
+                self._simulate(t, twin)
+            return
+        from ..parallel import map_tasks
+        from ..twin import circuit_to_qpy
+
+        spec = twin.task_spec(parent=parent)
+        tasks = []
+        for t in terms:
+            if id(t) not in self._qpy:
+                self._qpy[id(t)] = circuit_to_qpy(t.circuit)
+            tasks.append((spec, self._qpy[id(t)]))
+        dists = map_tasks(_fit_task, tasks, executor=self.executor, retries=self.retries, error=FitError,
+                          desc="fit: likelihood terms", names=[t.name for t in terms])
+        for t, probs in zip(terms, dists):
+            t.p_act = _as_array(probs, t.num_clbits)
 
     def readout(self, *, stated: bool = False) -> dict[int, tuple[float, float]]:
         """Per qubit (p(1|0), p(0|1)) of the recorded bit given the actual outcome.
@@ -397,8 +414,7 @@ class _Model:
         def neg(u):
             v = math.exp(u) if log_space else u
             twin = self._twin_with(i, v)
-            for t in terms:
-                self._simulate(t, twin)
+            self._simulate_all(terms, twin, parent=self.twin)
             val = -(self._loglik_terms(terms, ro) + _logprior(p.kind, v, p.prior_value, p.prior_sigma))
             return val
 
@@ -440,16 +456,46 @@ class _Model:
         # on a bound of the search interval (Brent's bounded search stops within xatol of it)
         stuck = min(u - a, b - u) < 2e-3 * (1.0 if log_space else max(b - a, 1e-12))
         self.params[i] = replace(p, value=v, stderr=err, at_bound=bool(stuck))
-        self.twin = self._twin_with(i, v)
-        for t in terms:
-            self._simulate(t, self.twin)
+        before, self.twin = self.twin, self._twin_with(i, v)
+        self._simulate_all(terms, self.twin, parent=before)
         del saved
+
+
+def _actual(twin: Twin, circuit, num_clbits: int) -> np.ndarray:
+    """The readout-free distribution of a term's circuit as an array of shape (2,)*num_clbits."""
+    return _as_array(_actual_probs(twin, circuit), num_clbits)
+
+
+def _actual_probs(twin: Twin, circuit) -> dict[str, float]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return twin.run(circuit, transpile=False).probabilities
+
+
+def _as_array(probs: dict[str, float], num_clbits: int) -> np.ndarray:
+    # built in the calling process also for an executor's results: an array unpickled from a worker has
+    # another memory alignment, and numpy's SIMD reductions then round differently in the last bit
+    arr = np.zeros(2**num_clbits)
+    for k, v in probs.items():
+        arr[int(k, 2)] = max(v, 0.0)
+    return arr.reshape([2] * num_clbits) if num_clbits else arr
+
+
+def _fit_task(task) -> dict[str, float]:
+    """One likelihood term of the fit on a worker (its twin from the worker's cache): the distribution."""
+    from ..twin import circuit_from_qpy, twin_from_spec
+
+    spec, data = task
+    return _actual_probs(twin_from_spec(spec), circuit_from_qpy(data))
 
 
 def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
              parameters: list[FitParameter] | None = None, kinds: Sequence[str] = ("p10", "p01", "gate_error"),
              noise: dict | None = None, sweeps: int = 2, evals: int = 12, progress: bool = False, timestamp=None,
-             checkpoint=None, resume: bool = False, keep_checkpoint: bool = False) -> FitResult:
+             checkpoint=None, resume: bool = False, keep_checkpoint: bool = False, executor=None,
+             retries: int = 2) -> FitResult:
     """Maximum a posteriori fit of ``profile`` to the measured counts of ``circuits``.
 
     Parameters
@@ -473,7 +519,16 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
     keep_checkpoint : bool
         Leave the checkpoint of the finished fit in place (resuming from it
         does not fit again), e.g. until the caller has used the result.
+    executor : concurrent.futures.Executor, optional
+        Simulate the likelihood terms there: every evaluation of the
+        likelihood is one task per (affected) circuit, each worker keeping the
+        current twin and deriving the trial twins from it (only the changed
+        maps are integrated). The search itself runs here, in the serial
+        order, so the result equals the serial fit (``None``) bit for bit.
+    retries : int
+        Resubmissions of a term whose worker died; then :class:`FitError` names the terms.
     """
+    from ..parallel import check_executor
     from tqdm import tqdm
 
     from ..errors import Interrupted
@@ -497,6 +552,8 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
     check_path("checkpoint", checkpoint, allow_none=True)
     check_bool("resume", resume)
     check_bool("keep_checkpoint", keep_checkpoint)
+    check_executor(executor)
+    retries = check_int("retries", retries, minimum=0)
     t0 = time.perf_counter()
     circuits = [c for c in circuits if c.counts]
     if not circuits:
@@ -519,7 +576,7 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
         state = _read_checkpoint(checkpoint, ident)
         params = [replace(p, value=v, stderr=e, at_bound=b) for p, (v, e, b) in zip(params, state["params"])]
         done, history, seconds_before = state["done"], state["history"], state["seconds"]
-    model = _Model(profile, terms, params, noise or {"level": "lindblad"})
+    model = _Model(profile, terms, params, noise or {"level": "lindblad"}, executor=executor, retries=retries)
     if history is None:
         history = [{"stage": "start", "log_posterior": model.log_posterior()}]
     bar = tqdm(total=len(steps), initial=done, desc="fit", disable=not progress)

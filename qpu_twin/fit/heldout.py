@@ -111,18 +111,48 @@ def _check_sides(method: str, train, test, what: str) -> None:
                        f"{len(test)} held-out circuits")
 
 
-def evaluate(models: Sequence[Model], circuits: Sequence[MeasuredCircuit]) -> dict[str, dict[str, Any]]:
-    """Mean Hellinger distance and TVD of each model's predictions to the measured counts."""
+def evaluate(models: Sequence[Model], circuits: Sequence[MeasuredCircuit], *, executor=None,
+             retries: int = 2) -> dict[str, dict[str, Any]]:
+    """Mean Hellinger distance and TVD of each model's predictions to the measured counts.
+
+    ``executor``: predict there, one task per circuit (the models with a
+    :attr:`~qpu_twin.benchmark.harness.Model.recipe`; the others here); same numbers as serially.
+    """
+    from ..parallel import check_executor
+
+    check_executor(executor)
+    remote: dict[str, list] = {}
+    if executor is not None:
+        from ..parallel import map_tasks
+        from ..twin import circuit_to_qpy
+
+        with_recipe = [m for m in models if m.recipe is not None]
+        if with_recipe and circuits:
+            tasks = [(bc.name, circuit_to_qpy(bc.circuit), bc.physical, bc.snapshot,
+                      [(m.name, m.recipe(bc)) for m in with_recipe]) for bc in circuits]
+            preds = map_tasks(_heldout_task, tasks, executor=executor, retries=retries, error=FitError,
+                              desc="held-out predictions", names=[bc.name for bc in circuits])
+            remote = {m.name: [p[m.name] for p in preds] for m in with_recipe}
     out = {}
     for m in models:
         hs, ts = [], []
-        for bc in circuits:
-            pred = m.predict(bc)
+        for j, bc in enumerate(circuits):
+            pred = remote[m.name][j] if m.name in remote else m.predict(bc)
             hs.append(hellinger(pred, bc.counts))
             ts.append(tvd(pred, bc.counts))
         out[m.name] = {"mean_hellinger": float(np.mean(hs)) if hs else None,
                        "mean_tvd": float(np.mean(ts)) if ts else None, "circuits": len(hs)}
     return out
+
+
+def _heldout_task(task) -> dict[str, dict[str, float]]:
+    """The predictions of one held-out circuit on a worker."""
+    from ..benchmark.harness import predict_from_recipe
+    from ..twin import circuit_from_qpy
+
+    name, data, physical, snapshot, recipes = task
+    bc = MeasuredCircuit(name, circuit_from_qpy(data), None, physical, None, snapshot)
+    return {m: predict_from_recipe(r, bc) for m, r in recipes}
 
 
 @dataclass(frozen=True)
@@ -156,13 +186,17 @@ def base_profile_of(ds: HardwareDataset, profile: DeviceProfile | None = None) -
 def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = None, kinds=("p10", "p01", "gate_error"),
                      split: str = "random", train_fraction: float = 0.5, seed: int = 0, sweeps: int = 2,
                      aer_shots: int = 20_000, progress: bool = False, checkpoint=None,
-                     resume: bool = False, keep_checkpoint: bool = False) -> HeldoutReport:
+                     resume: bool = False, keep_checkpoint: bool = False, executor=None,
+                     retries: int = 2) -> HeldoutReport:
     """Fit on one side of a split of ``ds`` and evaluate on the other (see the module docstring).
 
     ``checkpoint`` / ``resume`` are passed to :func:`~qpu_twin.fit.fit_twin`; the checkpoint of the
     finished fit stays until the held-out evaluation is done (a Ctrl-C during it raises
     :class:`~qpu_twin.errors.Interrupted`, and resuming skips the fit), then it is deleted unless
     ``keep_checkpoint``.
+
+    ``executor`` / ``retries``: the fit's likelihood terms and the held-out predictions run
+    there (:func:`~qpu_twin.fit.fit_twin`, :func:`evaluate`); the numbers equal the serial run's.
     """
     from pathlib import Path
 
@@ -178,9 +212,10 @@ def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = Non
     dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in sp.train if c.meta.get("date")]
     stamp = max(dates) if dates and len(dates) == len(sp.train) else None  # the fitted profile is dated by its data
     result = fit_twin(base, list(sp.train), kinds=list(kinds), sweeps=sweeps, progress=progress, timestamp=stamp,
-                      checkpoint=checkpoint, resume=resume, keep_checkpoint=True)
+                      checkpoint=checkpoint, resume=resume, keep_checkpoint=True, executor=executor,
+                      retries=retries)
     try:
-        heldout = _evaluate_fit(ds, result, profile, aer_shots, seed, sp)
+        heldout = _evaluate_fit(ds, result, profile, aer_shots, seed, sp, executor=executor, retries=retries)
     except KeyboardInterrupt:
         if checkpoint is None:
             raise
@@ -204,10 +239,10 @@ def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = Non
     return HeldoutReport(result, sp, base, heldout, tuple(notes), {"seed": seed, "kinds": list(kinds)})
 
 
-def _evaluate_fit(ds, result, profile, aer_shots, seed, sp):
+def _evaluate_fit(ds, result, profile, aer_shots, seed, sp, *, executor=None, retries=2):
     models = [twin_model("datasheet_twin", "lindblad", ds, profile), twin_model("fitted_twin", "lindblad", ds,
                                                                                 result.profile)]
     aer = aer_model(ds, aer_shots, seed)
     if aer is not None:
         models.append(aer)
-    return evaluate(models, sp.test)
+    return evaluate(models, sp.test, executor=executor, retries=retries)

@@ -89,8 +89,14 @@ def _sample_params(post: Sequence[FitParameter], rng, profile: DeviceProfile) ->
 
 def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequence[FitParameter], *, shots: int,
                              samples: int = 60, level: float = 0.95, seed=None, transpile: bool = False,
-                             noise="lindblad") -> Prediction:
-    """Prediction intervals for the outcome frequencies of an ``shots``-shot run of ``circuit``."""
+                             noise="lindblad", executor=None, retries: int = 2) -> Prediction:
+    """Prediction intervals for the outcome frequencies of an ``shots``-shot run of ``circuit``.
+
+    ``executor``: the posterior draws' distributions are computed there (one task per draw;
+    the draws themselves and the shot noise are drawn here, in the serial order), so the
+    prediction equals the serial one (``None``, the default).
+    """
+    from ..parallel import check_executor, map_tasks
     from ..compile.circuits import load_circuit
     from ..noise.options import NoiseOptions
     from ..profiles.store import load_profile
@@ -109,13 +115,27 @@ def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequenc
     check_seed(seed)
     transpile = _check_transpile(transpile)
     NoiseOptions.coerce(noise)
+    check_executor(executor)
+    retries = check_int("retries", retries, minimum=0)
     rng = np.random.default_rng(seed)
     dists = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(samples):
-            prof = profile_with(profile, _sample_params(posterior, rng, profile)) if posterior else profile
-            dists.append(Twin(prof, noise=noise).run(circuit, transpile=transpile).probabilities)
+    if executor is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(samples):
+                prof = profile_with(profile, _sample_params(posterior, rng, profile)) if posterior else profile
+                dists.append(Twin(prof, noise=noise).run(circuit, transpile=transpile).probabilities)
+    else:
+        from ..errors import FitError
+        from ..twin import circuit_to_qpy
+
+        data = circuit_to_qpy(circuit)
+        # the draws consume the generator exactly as the serial loop does (the twin runs draw nothing from it)
+        profs = [profile_with(profile, _sample_params(posterior, rng, profile)) if posterior else profile
+                 for _ in range(samples)]
+        tasks = [(Twin(p, noise=noise).task_spec(), data, transpile) for p in profs]
+        dists = map_tasks(_draw_task, tasks, executor=executor, retries=retries, error=FitError,
+                          desc="posterior draws", names=[f"draw {i}" for i in range(samples)])
     keys = sorted(set().union(*dists))
     P = np.array([[max(d.get(k, 0.0), 0.0) for k in keys] for d in dists])
     P /= P.sum(axis=1, keepdims=True)
@@ -124,6 +144,16 @@ def predict_with_uncertainty(profile: DeviceProfile, circuit, posterior: Sequenc
     lo, hi = np.quantile(freqs, [a, 1 - a], axis=0)
     mean = P.mean(axis=0)
     return Prediction(dict(zip(keys, mean)), dict(zip(keys, lo)), dict(zip(keys, hi)), freqs, keys, shots, level)
+
+
+def _draw_task(task) -> dict[str, float]:
+    """One posterior draw's distribution on a worker."""
+    from ..twin import circuit_from_qpy, twin_from_spec
+
+    spec, data, transpile = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return twin_from_spec(spec).run(circuit_from_qpy(data), transpile=transpile).probabilities
 
 
 def consistency_test(pred: Prediction, counts: dict[str, int]) -> float:

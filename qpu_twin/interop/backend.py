@@ -115,13 +115,16 @@ class TwinBackend(BackendV2):
     @classmethod
     def _default_options(cls):
         return Options(shots=1024, memory=False, seed_simulator=None, meas_level=2, meas_return="single",
-                       transpile=None)
+                       transpile=None, executor=None)
 
     def __repr__(self) -> str:
         return f"TwinBackend({self.profile.name!r}, noise={self.twin.noise.level!r}, engine={self.twin.engine!r})"
 
     def run(self, run_input, **options: Any) -> TwinJob:
-        """Run one circuit or a list; options: ``shots``, ``memory``, ``seed_simulator``, ``transpile``.
+        """Run one circuit or a list; options: ``shots``, ``memory``, ``seed_simulator``, ``transpile``, ``executor``.
+
+        ``executor`` (a ``concurrent.futures.Executor``, as Aer's option of that name): the
+        circuits run there, one task each (:meth:`qpu_twin.Twin.run`); same counts as serially.
 
         ``transpile=None`` (default): keep the circuit's physical qubits (see
         the module docstring); ``True``: let Qiskit lay it out; ``False``: the
@@ -151,7 +154,8 @@ class TwinBackend(BackendV2):
         if opts.get("meas_level", 2) != 2:
             raise ArgumentError(f"meas_level={short_repr(opts['meas_level'])}: TwinBackend supports meas_level=2 only")
         transpile = "physical" if opts["transpile"] is None else opts["transpile"]
-        twin_results = self.twin.run(circuits, shots=shots, seed=seed, transpile=transpile, progress=False)
+        twin_results = self.twin.run(circuits, shots=shots, seed=seed, transpile=transpile, progress=False,
+                                     executor=opts["executor"])
         exp_results = []
         for qc, res in zip(circuits, twin_results):
             memory = None

@@ -38,6 +38,7 @@ integrates nothing another one already did).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
@@ -207,8 +208,14 @@ class NoiseBuilder:
         return qb.t1_us, qb.t2_us
 
     def idle_map(self, qubit: int, duration_ns: float) -> np.ndarray:
-        """Exact T1/T2 channel of ``qubit`` over ``duration_ns`` (4x4 row-major superop)."""
-        key = ("idle", qubit, round(duration_ns, 9))
+        """Exact T1/T2 channel of ``qubit`` over ``duration_ns`` (4x4 row-major superop).
+
+        The duration is rounded to 1e-9 ns, the resolution of the map cache, before the map is
+        computed: a cached map is then a function of its key alone, so results do not depend on
+        which circuit (or which worker process) computed it first.
+        """
+        duration_ns = round(duration_ns, 9)
+        key = ("idle", qubit, duration_ns)
         s = self._lookup(key)
         if s is None:
             t1, t2 = self._relax_params(qubit)
@@ -248,9 +255,14 @@ class NoiseBuilder:
         """
         qubits = tuple(int(q) for q in qubits)
         gate = self.profile.gate(name, qubits)
-        duration = float(gate.duration_ns if duration_ns is None else duration_ns)
-        params = tuple(float(p) for p in params)
-        key = ("gate", self.options.level, name, qubits, tuple(round(p, 12) for p in params), round(duration, 9))
+        # the cache's resolution (1e-9 ns, 1e-12 rad) is also what the map is computed from: a cached map
+        # is a function of its key alone, whichever circuit or worker computed it first (see idle_map)
+        duration = round(float(gate.duration_ns if duration_ns is None else duration_ns), 9)
+        exact = tuple(float(p) for p in params)
+        params = tuple(round(p, 12) for p in exact)
+        if operation is not None and params != exact and name in _standard_gate_names():
+            operation = None  # rebuilt below from the rounded parameters
+        key = ("gate", self.options.level, name, qubits, params, duration)
         s = self._lookup(key)
         if s is not None:
             self.stats["cache_hits"] += 1
@@ -905,7 +917,8 @@ class NoiseBuilder:
     def _leaky_idle_channel(self, q: int, duration_ns: float, local, label: str, relax: bool,
                             *, post_measure: bool = False) -> Channel:
         """Relaxation (if ``relax``) and seepage of a qubit that can leak, exactly, on (q, flag)."""
-        key = ("leak-idle", q, round(duration_ns, 9), relax)
+        duration_ns = round(duration_ns, 9)  # computed at the cache's resolution (see idle_map)
+        key = ("leak-idle", q, duration_ns, relax)
         s = self._cache.get(key)
         if s is None:
             lifetime = self.profile.qubit(q).leakage_lifetime_us
@@ -919,30 +932,33 @@ class NoiseBuilder:
     def _leaky_gate_channel(self, op, local) -> Channel:
         """A native gate on qubits of which some can leak: the 3-level model of :mod:`.leakage`, exactly."""
         qubits = tuple(op.qubits)
-        params = tuple(float(p) for p in op.params)
-        key = ("leak-gate", op.name, qubits, tuple(round(p, 12) for p in params), round(op.duration_ns, 9))
+        exact = tuple(float(p) for p in op.params)
+        params = tuple(round(p, 12) for p in exact)  # computed at the cache's resolution (see gate_map)
+        duration_ns = round(op.duration_ns, 9)
+        key = ("leak-gate", op.name, qubits, params, duration_ns)
         flags = [self._flags[q] for q in qubits if q in self._flags]
         s = self._cache.get(key)
         if s is None:
             gate = self.profile.gate(op.name, qubits)
-            u = gate_unitary(op.operation) if op.operation is not None else None
+            rebuild = params != exact and op.name in _standard_gate_names()
+            u = gate_unitary(op.operation) if op.operation is not None and not rebuild else None
             if u is None:
                 from qiskit.circuit.library import get_standard_gate_name_mapping
 
                 operation = get_standard_gate_name_mapping()[op.name]
                 u = gate_unitary(operation.__class__(*params) if params else operation)
             k = len(qubits)
-            h, per_qubit = self._gate_generator(qubits, u, op.duration_ns, gate.overrotation)
+            h, per_qubit = self._gate_generator(qubits, u, duration_ns, gate.overrotation)
             leaky = [q in self._flags for q in qubits]
             seeps = [1.0 / (self.profile.qubit(q).leakage_lifetime_us * 1e3)
                      if self.profile.qubit(q).leakage_lifetime_us else 0.0 for q in qubits]
             h_full, c_full, n, fpos = lk.embedded_generator(h, per_qubit, leaky, seeps)
-            evolution = lk.propagate(h_full, c_full, op.duration_ns)
+            evolution = lk.propagate(h_full, c_full, duration_ns)
             self.stats["integrations"] += 1
             # the computational block alone gives the decoherence infidelity the top-up is computed from
             c_comp = [_op_on(c, j, k) for j, cs in enumerate(per_qubit) for c in cs]
             comp = ch.swap_vec_order((qutip.liouvillian(qutip.Qobj(h), [qutip.Qobj(c) for c in c_comp])
-                                      * op.duration_ns).expm().full())
+                                      * duration_ns).expm().full())
             topup = self._top_up_map(comp, u, gate.error)
             jumps = []
             if gate.leakage_prob:
@@ -1233,3 +1249,10 @@ class _ZZPlan:
                                             ch.depolarizing_superop(p, len(op.qubits)), f"{op.name} gate error"))
                     seq += 1
         self.items.sort(key=lambda it: (it.key_ns, it.seq))
+
+
+@functools.lru_cache(maxsize=1)
+def _standard_gate_names() -> frozenset:
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    return frozenset(get_standard_gate_name_mapping())
