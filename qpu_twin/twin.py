@@ -804,7 +804,7 @@ def _check_params(op: str, params) -> tuple[float, ...]:
             raise ArgumentError(f"params={short_repr(params)}: {short_repr(v)} is not a finite number")
     spec = GATE_SPECS.get(op)
     if spec is not None and len(values) != spec.num_params:
-        raise ArgumentError(f"params={short_repr(params)}: gate {op!r} takes {spec.num_params} parameter(s), "
+        raise ArgumentError(f"params={short_repr(params)}: gate op={op!r} takes {spec.num_params} parameter(s), "
                             f"got {len(values)}")
     return tuple(float(v) for v in values)
 
