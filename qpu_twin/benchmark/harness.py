@@ -329,8 +329,6 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
     from ..parallel import check_executor
     from tqdm import tqdm
 
-    from ..errors import Interrupted
-
     from ..seeding import check_seed
 
     check_instance("ds", ds, HardwareDataset)
@@ -371,10 +369,7 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
         except KeyboardInterrupt:
             if checkpoint is None:
                 raise
-            _write_checkpoint(checkpoint, ident, records)
-            raise Interrupted(f"benchmark stopped after {len(records)} of {len(circuits)} circuits; the finished "
-                              f"ones are saved in {checkpoint} (continue with resume=True; CLI: the same command "
-                              "with --resume)", str(checkpoint)) from None
+            raise _stopped(checkpoint, ident, records, len(circuits)) from None
         except BenchmarkError as exc:
             if checkpoint is None:
                 raise
@@ -397,10 +392,7 @@ def run_benchmark(ds: HardwareDataset, models: list[Model] | None = None, *, pro
         bar.close()
         if checkpoint is None:
             raise
-        _write_checkpoint(checkpoint, ident, records)
-        raise Interrupted(f"benchmark stopped after {len(records)} of {len(circuits)} circuits; the finished ones "
-                          f"are saved in {checkpoint} (continue with resume=True; CLI: the same command with "
-                          "--resume)", str(checkpoint)) from None
+        raise _stopped(checkpoint, ident, records, len(circuits)) from None
     bar.close()
     if checkpoint is not None:
         from pathlib import Path
@@ -535,6 +527,16 @@ def _diagnostics_section(ds: HardwareDataset, models: list[Model], folder, plt) 
         if kind != "correlation":
             lines += [d.table(kind), ""]
     return lines
+
+
+def _stopped(checkpoint, ident: dict, records: list, total: int):
+    """Save the finished circuits (Ctrl-C) and the Interrupted error that says where they are."""
+    from ..errors import Interrupted
+
+    _write_checkpoint(checkpoint, ident, records)
+    return Interrupted(f"benchmark stopped after {len(records)} of {total} circuits; the finished ones are saved "
+                       f"in {checkpoint} (continue with resume=True; CLI: the same command with --resume)",
+                       str(checkpoint))
 
 
 def _write_checkpoint(path, ident: dict, records: list) -> None:
