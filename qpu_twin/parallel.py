@@ -51,6 +51,42 @@ def check_executor(executor, *, name: str = "executor"):
                         f"{hint}")
 
 
+def executor_workers(executor) -> int | None:
+    """How many tasks ``executor`` runs at once, when it says so (process/thread pools, Dask, mpi4py); else None."""
+    if executor is None:
+        return 1
+    n = getattr(executor, "_max_workers", None)  # ProcessPoolExecutor, ThreadPoolExecutor
+    if n is None:
+        n = getattr(executor, "num_workers", None)  # mpi4py.futures.MPIPoolExecutor
+    client = getattr(executor, "_client", None)  # dask.distributed's ClientExecutor
+    if n is None and client is not None and callable(getattr(client, "nthreads", None)):
+        try:
+            n = sum(client.nthreads().values())
+        except Exception:  # noqa: BLE001 - a cluster that cannot answer: unknown
+            n = None
+    return int(n) if isinstance(n, int) and n > 0 else None
+
+
+def chunked(items: Sequence, executor, *, per_worker: int = 2) -> list[list]:
+    """``items`` in contiguous chunks, ``per_worker`` chunks per worker of ``executor`` (one item each if unknown).
+
+    Small tasks (a few ms each) lose much of their time to the round trip to a worker; a chunk
+    per worker and a spare keeps the workers busy with ``per_worker`` round trips each.
+    """
+    items = list(items)
+    n = executor_workers(executor)
+    if n is None or not items:
+        return [[x] for x in items]
+    k = min(len(items), n * per_worker)
+    size, extra = divmod(len(items), k)
+    out, start = [], 0
+    for j in range(k):
+        stop = start + size + (1 if j < extra else 0)
+        out.append(items[start:stop])
+        start = stop
+    return out
+
+
 def worker_lost(exc: BaseException) -> bool:
     """True if ``exc`` says the worker running a task died or was lost (the task may succeed elsewhere)."""
     return any(c.__name__ in _WORKER_LOST for c in type(exc).__mro__)

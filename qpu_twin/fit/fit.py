@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
@@ -40,7 +41,7 @@ from ..errors import (ArgumentError, FitError, check_bool, check_instance, check
 from ..files import read_checkpoint, write_checkpoint
 from ..profiles.edit import ParameterRef, with_values
 from ..profiles.model import DeviceProfile
-from ..twin import Twin
+from ..twin import Twin, TwinSpec
 from ..noise.readout import separation_errors
 from .likelihood import CircuitTerm, loglik_readout, make_terms
 
@@ -270,19 +271,53 @@ class _Model:
             for t in terms:
                 self._simulate(t, twin)
             return
-        from ..parallel import map_tasks
+        dists = self._on_executor([(twin.task_spec(parent=parent), t) for t in terms])
+        for t, arr in zip(terms, dists):
+            t.p_act = arr
+
+    def _on_executor(self, pairs: list[tuple]) -> list[np.ndarray]:
+        """The distributions of (twin spec, term) pairs on the executor, in chunks (a few per worker)."""
+        from ..parallel import chunked, map_tasks
         from ..twin import circuit_to_qpy
 
-        spec = twin.task_spec(parent=parent)
-        tasks = []
-        for t in terms:
+        for _, t in pairs:
             if id(t) not in self._qpy:
                 self._qpy[id(t)] = circuit_to_qpy(t.circuit)
-            tasks.append((spec, self._qpy[id(t)]))
-        dists = map_tasks(_fit_task, tasks, executor=self.executor, retries=self.retries, error=FitError,
-                          desc="fit: likelihood terms", names=[t.name for t in terms])
-        for t, probs in zip(terms, dists):
-            t.p_act = _as_array(probs, t.num_clbits)
+        chunks = chunked(pairs, self.executor)
+        tasks = [[(spec, self._qpy[id(t)]) for spec, t in c] for c in chunks]
+        names = [", ".join(t.name for _, t in c) for c in chunks]
+        out = map_tasks(_fit_task, tasks, executor=self.executor, retries=self.retries, error=FitError,
+                        desc="fit: likelihood terms", names=names)
+        return [_as_array(probs, t.num_clbits) for c, res in zip(chunks, out) for (_, t), probs in zip(c, res)]
+
+    def _simulate_trials(self, terms: list[CircuitTerm], i: int, values: list[float]) -> list[list[np.ndarray]]:
+        """The distributions of ``terms`` with parameter ``i`` at each of ``values`` (the others as they are).
+
+        On an executor all (trial, term) pairs are one batch of tasks, so the workers stay busy
+        across the trials (e.g. the three points of a curvature), and only the trial profiles are
+        built here (each worker derives its trial twins from the current one); the numbers equal
+        the serial ones.
+        """
+        if self.executor is None:
+            out = []
+            for v in values:
+                twin = self._twin_with(i, v)
+                out.append([_actual(twin, t.circuit, t.num_clbits) for t in terms])
+            return out
+        flat = self._on_executor([(spec, t) for spec in (self._trial_spec(i, v) for v in values) for t in terms])
+        return [flat[k * len(terms):(k + 1) * len(terms)] for k in range(len(values))]
+
+    def _trial_spec(self, i: int, value: float) -> TwinSpec:
+        """``self._twin_with(i, value).task_spec(parent=self.twin)`` without building the twin here."""
+        from dataclasses import replace as replace_spec
+
+        from ..twin import profile_payload
+
+        trial = list(self.params)
+        trial[i] = replace(trial[i], value=float(value))
+        fingerprint, text = profile_payload(profile_with(self.base, trial))
+        current = self.twin.task_spec()
+        return replace_spec(current, fingerprint=fingerprint, profile_json=text, parent=current.key)
 
     def readout(self, *, stated: bool = False) -> dict[int, tuple[float, float]]:
         """Per qubit (p(1|0), p(0|1)) of the recorded bit given the actual outcome.
@@ -408,15 +443,28 @@ class _Model:
         if not terms:
             return
         ro = self.readout()
-        saved = [t.p_act for t in terms]
         log_space = p.kind in _LOG_KINDS
+        # the negative log posterior and the terms' distributions at every search point evaluated: a point
+        # is simulated once (Brent's optimum is one of its points, and so is the centre of the curvature)
+        memo: dict[float, tuple[float, list[np.ndarray]]] = {}
 
-        def neg(u):
-            v = math.exp(u) if log_space else u
-            twin = self._twin_with(i, v)
-            self._simulate_all(terms, twin, parent=self.twin)
-            val = -(self._loglik_terms(terms, ro) + _logprior(p.kind, v, p.prior_value, p.prior_sigma))
-            return val
+        def value(u: float) -> float:
+            return math.exp(u) if log_space else u
+
+        def evaluate(us: Sequence[float]) -> list[float]:
+            new = [u for u in dict.fromkeys(us) if u not in memo]
+            if new:  # simulated together: one batch of tasks on an executor
+                dists = self._simulate_trials(terms, i, [value(u) for u in new])
+                for u, d in zip(new, dists):
+                    for t, arr in zip(terms, d):
+                        t.p_act = arr
+                    v = value(u)
+                    memo[u] = (-(self._loglik_terms(terms, ro) + _logprior(p.kind, v, p.prior_value, p.prior_sigma)),
+                               d)
+            return [memo[u][0] for u in us]
+
+        def neg(u: float) -> float:
+            return evaluate([u])[0]
 
         lo, hi = _BOUNDS[p.kind]
         if log_space:
@@ -446,8 +494,9 @@ class _Model:
         step = 0.05 if log_space else (b - a) * 0.01
         # second difference on three points inside [a, b] (shifted at a bound: the parameter space ends there)
         c = min(max(u, a + step), b - step)
-        curv = (neg(c + step) - 2 * neg(c) + neg(c - step)) / step**2
-        v = math.exp(u) if log_space else u
+        f_plus, f_c, f_minus = evaluate([c + step, c, c - step])
+        curv = (f_plus - 2 * f_c + f_minus) / step**2
+        v = value(u)
         if curv > 0:
             su = 1 / math.sqrt(curv)
             err = v * su if log_space else su
@@ -457,8 +506,11 @@ class _Model:
         stuck = min(u - a, b - u) < 2e-3 * (1.0 if log_space else max(b - a, 1e-12))
         self.params[i] = replace(p, value=v, stderr=err, at_bound=bool(stuck))
         before, self.twin = self.twin, self._twin_with(i, v)
-        self._simulate_all(terms, self.twin, parent=before)
-        del saved
+        if u in memo:  # simulated at this value during the search
+            for t, arr in zip(terms, memo[u][1]):
+                t.p_act = arr
+        else:
+            self._simulate_all(terms, self.twin, parent=before)
 
 
 def _actual(twin: Twin, circuit, num_clbits: int) -> np.ndarray:
@@ -483,12 +535,30 @@ def _as_array(probs: dict[str, float], num_clbits: int) -> np.ndarray:
     return arr.reshape([2] * num_clbits) if num_clbits else arr
 
 
-def _fit_task(task) -> dict[str, float]:
-    """One likelihood term of the fit on a worker (its twin from the worker's cache): the distribution."""
-    from ..twin import circuit_from_qpy, twin_from_spec
+def _fit_task(chunk) -> list[dict[str, float]]:
+    """Likelihood terms of the fit on a worker, (twin spec, circuit QPY) each (twins from the worker's cache)."""
+    from ..twin import twin_from_spec
 
-    spec, data = task
-    return _actual_probs(twin_from_spec(spec), circuit_from_qpy(data))
+    return [_actual_probs(twin_from_spec(spec), _worker_circuit(data)) for spec, data in chunk]
+
+
+#: circuits a worker decoded, by their QPY bytes: the fit sends the same terms for every trial, and a
+#: circuit loaded once builds its Python gate objects once (a fresh QPY load builds them on every access)
+_WORKER_CIRCUITS: "OrderedDict[bytes, Any]" = OrderedDict()
+WORKER_CIRCUITS = 1024
+
+
+def _worker_circuit(data: bytes):
+    from ..twin import circuit_from_qpy
+
+    qc = _WORKER_CIRCUITS.get(data)
+    if qc is None:
+        qc = _WORKER_CIRCUITS[data] = circuit_from_qpy(data)
+        while len(_WORKER_CIRCUITS) > WORKER_CIRCUITS:
+            _WORKER_CIRCUITS.popitem(last=False)
+    else:
+        _WORKER_CIRCUITS.move_to_end(data)
+    return qc  # only simulated (Twin.run does not change its circuit)
 
 
 def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
@@ -521,9 +591,10 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
         does not fit again), e.g. until the caller has used the result.
     executor : concurrent.futures.Executor, optional
         Simulate the likelihood terms there: every evaluation of the
-        likelihood is one task per (affected) circuit, each worker keeping the
-        current twin and deriving the trial twins from it (only the changed
-        maps are integrated). The search itself runs here, in the serial
+        likelihood sends the affected circuits in chunks (two per worker when
+        the executor says how many it has), each worker keeping the current
+        twin and deriving the trial twins from it (only the changed maps are
+        integrated); the three points of a curvature go out as one batch. The search itself runs here, in the serial
         order, so the result equals the serial fit (``None``) bit for bit.
     retries : int
         Resubmissions of a term whose worker died; then :class:`FitError` names the terms.

@@ -61,6 +61,9 @@ _SM = np.array([[0, 1], [0, 0]], dtype=complex)  # sigma_- = |0><1|
 _Z = np.diag([1.0, -1.0]).astype(complex)
 
 _EPS_NS = 1e-9
+#: the process-wide store's namespace of integrated gate maps (their keys hold every input, see
+#: NoiseBuilder._integrated_gate_map), shared by all profiles and noise options
+_RAW_NAMESPACE = ("gate-raw",)
 _DIAGONAL_GATES = frozenset({"rz", "u1", "p", "z", "s", "sdg", "t", "tdg", "rzz", "cz", "cp"})
 
 #: Idle ZZ phases are applied in chunks of at most this angle (rad), each at the midpoint of its
@@ -131,7 +134,9 @@ class NoiseBuilder:
         self._flags: dict[int, int] = {}
         self._detuning: dict[int, float] = {}
         self._last_start: dict[int, float] = {}
-        self.stats = {"integrations": 0, "cache_hits": 0, "shared_hits": 0}
+        # shared_hits: maps of this profile and options from the process-wide store; shared_integrations:
+        # integrated gate maps (before the top-up to the stated error) from it, computed for any profile
+        self.stats = {"integrations": 0, "cache_hits": 0, "shared_hits": 0, "shared_integrations": 0}
         self._shared_ns: tuple | None = None
         self._note = None  # decoherence warning of the gate map being built, shared with the map
 
@@ -185,14 +190,21 @@ class NoiseBuilder:
             return (self.profile.has_gate(name, qubits) and profile.has_gate(name, qubits)
                     and self.profile.gate(name, qubits).overrotation == profile.gate(name, qubits).overrotation)
 
+        zeta_now: dict[tuple, float] = {}
+
+        def zeta_hz(a: int, b: int) -> float:  # per pair, not per cached ZZ map
+            if (a, b) not in zeta_now:
+                zeta_now[(a, b)] = (profile.zz_khz(a, b) or 0.0) * 1e3
+            return zeta_now[(a, b)]
+
         for key, s in self._cache.items():
             if key[0] == "idle":
                 keep = key[1] not in changed_q
             elif key[0] == "gate":
                 keep = not changed_q.intersection(key[3]) and gate_unchanged(key[2], key[3])
             elif key[0] == "zz":  # ("zz", a, b, zeta_hz, duration): valid while the pair's zeta is the same
-                keep = (profile.zz_khz(key[1], key[2]) or 0.0) * 1e3 == key[3]
-            elif key[0] == "gate-dec":  # ("gate-dec", name, qubits, params, duration): not the gate error
+                keep = zeta_hz(key[1], key[2]) == key[3]
+            elif key[0] in ("gate-dec", "gate-raw"):  # (kind, name, qubits, params, duration): not the error
                 keep = not changed_q.intersection(key[2]) and same_drive(key[1], key[2])
             else:
                 keep = False
@@ -281,8 +293,33 @@ class NoiseBuilder:
             elif self.options.level == "aer":
                 s = self._aer_gate_map(name, qubits, u)
             else:
-                s = self._lindblad_gate_map(name, qubits, u, duration, gate.error, gate.overrotation)
+                s = self._top_up(name, qubits, self._integrated_gate_map(name, qubits, u, params, duration,
+                                                                         gate.overrotation), u, gate.error)
         return self._store(key, s, self._note)
+
+    def _integrated_gate_map(self, name, qubits, u, params, duration, overrotation) -> np.ndarray:
+        """A gate's drive with T1/T2 integrated, before the top-up to its stated error.
+
+        Kept apart from the top-up, so that a fit varying the error composes a new top-up with
+        the same integration. Its key holds every input (gate, parameters, duration, the qubits'
+        T1/T2 as used, over-rotation), so the process-wide store shares it between profiles (for
+        Qiskit's standard gates, whose name and parameters give the unitary).
+        """
+        key = ("gate-raw", name, qubits, params, duration, tuple(self._relax_params(q) for q in qubits),
+               overrotation)
+        s = self._cache.get(key)
+        if s is None:
+            shared = (_RAW_NAMESPACE, key) if name in _standard_gate_names() else None
+            rec = None if shared is None else shared_map_cache().get(shared)
+            if rec is not None:
+                s = rec[0]
+                self.stats["shared_integrations"] += 1
+            else:
+                s = self._lindblad_gate_map(name, qubits, u, duration, None, overrotation)
+                if shared is not None:
+                    s = shared_map_cache().put(shared, s)
+            self._cache[key] = s
+        return s
 
     def _gate_generator(self, qubits, u, duration, overrotation: float = 0.0):
         """(H in rad/ns, per-qubit collapse operators) of a native gate of duration T: H = i log(U)/T."""

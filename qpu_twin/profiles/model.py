@@ -508,6 +508,7 @@ class DeviceProfile(_Frozen):
 
     _gate_index: dict = PrivateAttr(default_factory=dict)
     _edges: frozenset = PrivateAttr(default=frozenset())
+    _zz_index: dict = PrivateAttr(default_factory=dict)
     _fingerprint: str | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
@@ -529,6 +530,9 @@ class DeviceProfile(_Frozen):
             raise ProfileError(msg, [head + p for p in problems])
         self._gate_index = {g.key: g for g in self.gates}
         self._edges = frozenset(self.coupling_map)
+        self._zz_index = {}
+        for t in self.crosstalk.zz:  # the first term of a pair, as the lookup always returned
+            self._zz_index.setdefault(frozenset(t.qubits), t.zz_khz)
         return self
 
     # ------------------------------------------------------------------ lookups
@@ -587,12 +591,11 @@ class DeviceProfile(_Frozen):
 
     def zz_khz(self, a: int, b: int) -> float | None:
         """The static ZZ (kHz) between qubits ``a`` and ``b``, or None if the profile gives none."""
-        self.qubit(check_int("a", a))
-        self.qubit(check_int("b", b))
-        for term in self.crosstalk.zz:
-            if set(term.qubits) == {a, b}:
-                return term.zz_khz
-        return None
+        n = self.num_qubits
+        if not (type(a) is int and type(b) is int and 0 <= a < n and 0 <= b < n):  # else the fast path
+            self.qubit(check_int("a", a))
+            self.qubit(check_int("b", b))
+        return self._zz_index.get(frozenset((a, b)))
 
     @property
     def two_qubit_gate_names(self) -> tuple[str, ...]:

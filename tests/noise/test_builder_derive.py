@@ -44,12 +44,12 @@ def _fresh_map(builder: NoiseBuilder, key: tuple) -> np.ndarray:
         return builder.idle_map(key[1], key[2])
     if key[0] == "zz":
         return builder.zz_map(key[1], key[2], key[4])
-    if key[0] == "gate-dec":  # a gate's decoherence-only map (dressed static-ZZ scheme)
-        from qiskit.circuit.library import get_standard_gate_name_mapping
+    if key[0] in ("gate-dec", "gate-raw"):  # a gate's decoherence-only map (dressed scheme; the integration
+        from qiskit.circuit.library import get_standard_gate_name_mapping  # before the top-up to the error)
 
         from qpu_twin.noise.builder import gate_unitary
 
-        _, name, qubits, params, duration = key
+        _, name, qubits, params, duration = key[:5]
         op = get_standard_gate_name_mapping()[name]
         u = gate_unitary(op.__class__(*params) if params else op)
         return builder._lindblad_gate_map(name, qubits, u, duration, None, builder.profile.gate(name, qubits).overrotation)
@@ -60,7 +60,8 @@ def _fresh_map(builder: NoiseBuilder, key: tuple) -> np.ndarray:
 def _expected_kept(old_profile, new_profile, keys) -> set:
     """The documented rule, written out independently of the builder: idle maps depend on their
     qubit's (T1, T2); gate maps on the gate's entry and the (T1, T2) of its qubits; decoherence-only
-    gate maps (the dressed ZZ scheme's) on the same except the gate's error; ZZ maps on the pair's zeta."""
+    gate maps (the dressed ZZ scheme's, and every gate's integration before its top-up to the stated error)
+    on the same except the gate's error; ZZ maps on the pair's zeta."""
     def relax(p, q):
         return p.qubit(q).t1_us, p.qubit(q).t2_us
 
@@ -71,7 +72,7 @@ def _expected_kept(old_profile, new_profile, keys) -> set:
             ok = key[1] not in changed
         elif key[0] == "zz":
             ok = old_profile.zz_khz(key[1], key[2]) == new_profile.zz_khz(key[1], key[2])
-        elif key[0] == "gate-dec":  # decoherence only: the gate's over-rotation, not its error
+        elif key[0] in ("gate-dec", "gate-raw"):  # decoherence only: the gate's over-rotation, not its error
             name, qubits = key[1], key[2]
             ok = not changed & set(qubits) and (old_profile.gate(name, qubits).overrotation
                                                 == new_profile.gate(name, qubits).overrotation)
@@ -103,14 +104,20 @@ CHANGES = {
 
 
 #: the map kinds each static-ZZ scheme caches for SCHEDULE
-SCHEME_KINDS = {"first_order": {"idle", "gate", "zz"}, "dressed": {"idle", "gate", "gate-dec", "zz"}}
+SCHEME_KINDS = {"first_order": {"idle", "gate", "gate-raw", "zz"}, "dressed": {"idle", "gate", "gate-raw", "gate-dec", "zz"}}
 
 
 @pytest.fixture(scope="module", params=list(SCHEME_KINDS))
 def old(request):
     """A builder of line5 whose cache holds the circuit's maps (derive only reads it), per ZZ scheme."""
-    b = NoiseBuilder(LINE5, NoiseOptions(zz_scheme=request.param))
-    b.program(SCHEDULE)
+    from qpu_twin.noise import cache as nc
+
+    saved, nc._SHARED = nc._SHARED, nc.MapCache(10**8)  # integrated here, not found in the process-wide store
+    try:
+        b = NoiseBuilder(LINE5, NoiseOptions(zz_scheme=request.param))
+        b.program(SCHEDULE)
+    finally:
+        nc._SHARED = saved
     return b
 
 

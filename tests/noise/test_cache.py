@@ -53,9 +53,11 @@ def test_a_new_twin_integrates_nothing_and_gives_identical_results():
     prof = load_profile("ibm_hanoi").replace(name="ibm_hanoi_cache_test")  # a fingerprint no other test used
     qc = ghz(4)
     first = Twin(prof).run(qc, seed=3)
-    assert first.metadata["noise_cache"]["integrations"] > 0
-    again = Twin(prof).run(qc, seed=3)
+    stats = first.metadata["noise_cache"]
+    assert stats["integrations"] + stats["shared_integrations"] > 0  # its gate maps were built (the
+    again = Twin(prof).run(qc, seed=3)  # integrations may come from another profile with the same T1/T2)
     assert again.metadata["noise_cache"]["integrations"] == 0
+    assert again.metadata["noise_cache"]["shared_integrations"] == 0  # the whole maps were found
     assert again.metadata["noise_cache"]["shared_hits"] > 0
     assert again.probabilities == first.probabilities
 
@@ -119,3 +121,33 @@ def test_copied_maps_never_stand_in_for_a_changed_zz():
     expect = np.exp(-2j * np.pi * (-200e3) * 1000e-9)
     assert abs(s[12, 12] - expect) < 1e-12  # row-major index r*4 + c: rho[|11>, |00>] picks up the phase
     assert abs(s[15, 15] - 1.0) < 1e-15  # the |11><11| population does not
+
+
+def test_a_changed_gate_error_reuses_the_integration_and_equals_a_fresh_map(monkeypatch):
+    """The fit varies gate errors: the derived builder composes a new depolarizing top-up with the
+    already integrated drive + T1/T2 map (no integration), and the map equals a fresh builder's bit for bit."""
+    from qpu_twin.noise.builder import NoiseBuilder
+    from qpu_twin.profiles.edit import ParameterRef, with_values
+
+    base = load_profile("ibm_hanoi").replace(name="ibm_hanoi_raw_map")
+    old = NoiseBuilder(base, Twin(base).noise)
+    old.gate_map("cx", (1, 2))
+    err = base.gate("cx", (1, 2)).error
+    changed = with_values(base, [(ParameterRef("gate_error", ("cx", (1, 2))), 3 * err, None)])
+    new = old.derive(changed)
+    n = new.stats["integrations"]
+    s = new.gate_map("cx", (1, 2))
+    assert new.stats["integrations"] == n  # only the top-up was recomputed
+    monkeypatch.setattr(nc, "_SHARED", nc.MapCache(10**8))  # an empty process-wide store: integrated anew
+    fresh = NoiseBuilder(changed, Twin(changed).noise)
+    assert np.array_equal(s, fresh.gate_map("cx", (1, 2)))
+    assert fresh.stats["integrations"] == 1
+    assert not np.array_equal(s, old.gate_map("cx", (1, 2)))  # the error did change the map
+    t1 = with_values(base, [(ParameterRef("t1_us", (1,)), 0.5 * base.qubit(1).t1_us, None)], keep_t2_physical=True)
+    moved = old.derive(t1)
+    m = moved.stats["integrations"]
+    moved.gate_map("cx", (1, 2))
+    assert moved.stats["integrations"] == m + 1  # a T1 change integrates again
+    again = NoiseBuilder(changed.replace(name="ibm_hanoi_raw_map_other"), Twin(changed).noise)
+    assert np.array_equal(again.gate_map("cx", (1, 2)), s)  # another profile, the same inputs: the stored
+    assert again.stats["integrations"] == 0 and again.stats["shared_integrations"] == 1  # integration is used
