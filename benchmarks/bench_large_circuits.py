@@ -270,20 +270,13 @@ def kicked_ising(layers: int, theta: float, qubits=None):
     from qiskit import QuantumCircuit
 
     from qpu_twin import load_profile
-    from qpu_twin.circuit_library import live_graph
+    from qpu_twin.circuit_library import edge_rounds, live_graph
 
     adj = live_graph(load_profile(DEVICE))
     qs = sorted(adj) if qubits is None else sorted(qubits)
     sel = set(qs)
     edges = sorted({tuple(sorted((a, b))) for a in qs for b in adj[a] if b in sel})
-    rounds: list[list] = []
-    for e in edges:
-        for r in rounds:
-            if all(not set(e) & set(f) for f in r):
-                r.append(e)
-                break
-        else:
-            rounds.append([e])
+    rounds = edge_rounds(edges)
     qc = QuantumCircuit(load_profile(DEVICE).num_qubits)
     for _ in range(layers):
         for q in qs:

@@ -30,14 +30,13 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 from qiskit import QuantumCircuit, transpile
 from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qpu_twin import Twin  # noqa: E402
-from qpu_twin.circuit_library import ghz  # noqa: E402
+from qpu_twin.circuit_library import brickwork, ghz  # noqa: E402
 from qpu_twin.compile.target import build_target  # noqa: E402
 from qpu_twin.engines import get_engine  # noqa: E402
 from qpu_twin.metrics import hellinger  # noqa: E402
@@ -64,22 +63,12 @@ def rep_code_round() -> QuantumCircuit:
     return qc
 
 
-def random_layers(n: int, layers: int, seed: int) -> QuantumCircuit:
-    rng = np.random.default_rng(seed)
-    qc = QuantumCircuit(n, n)
-    for layer in range(layers):
-        for q in range(n):
-            qc.u(*rng.uniform(0, 2 * np.pi, 3), q)
-        for a in range(layer % 2, n - 1, 2):
-            qc.cx(a, a + 1)
-    qc.measure(range(n), range(n))
-    return qc
 
 
 def schedules(twin: Twin):
     out = [(f"ghz{n}", twin.schedule(ghz(n), seed=1)) for n in (3, 4, 5)]
-    for label, qc in [("rep3", rep_code_round()), ("rand4x4", random_layers(4, 4, 11)),
-                      ("rand5x3", random_layers(5, 3, 12))]:
+    for label, qc in [("rep3", rep_code_round()), ("rand4x4", brickwork(4, 4, 11)),
+                      ("rand5x3", brickwork(5, 3, 12))]:
         phys = transpile(qc, target=build_target(twin.profile), initial_layout=LINES[twin.profile.name][: qc.num_qubits],
                          seed_transpiler=1, optimization_level=1)
         out.append((label, twin.schedule(phys, transpile=False)))

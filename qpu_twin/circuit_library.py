@@ -11,7 +11,8 @@ from .errors import CompileError, check_bool, check_choice, check_int, check_str
 from .profiles.store import load_profile
 from .profiles.model import DeviceProfile
 
-__all__ = ["MAX_CIRCUIT_QUBITS", "ghz", "ghz_on_device", "hardware_efficient", "live_graph"]
+__all__ = ["MAX_CIRCUIT_QUBITS", "brickwork", "edge_rounds", "ghz", "ghz_on_device", "hardware_efficient",
+           "live_graph"]
 
 #: Largest circuit width the circuit builders accept (wider than any device a twin can simulate).
 MAX_CIRCUIT_QUBITS = 10_000
@@ -136,14 +137,7 @@ def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int =
             stack.append(nxt)
     else:
         raise CompileError(f"entanglement={entanglement!r}: use 'tree' or 'all'")
-    rounds: list[list[tuple[int, int]]] = []
-    for e in edges:  # greedy edge colouring, keeping the order
-        for r in rounds:
-            if all(not set(e) & set(f) for f in r):
-                r.append(e)
-                break
-        else:
-            rounds.append([e])
+    rounds = edge_rounds(edges)
     qc = QuantumCircuit(prof.num_qubits, len(qubits) if measure else 0, name=f"hea{layers}_{prof.name}")
     for _ in range(layers):
         for q in qubits:
@@ -156,6 +150,35 @@ def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int =
         qc.measure(qubits, range(len(qubits)))
     return qc
 
+
+
+def edge_rounds(edges) -> list[list[tuple[int, int]]]:
+    """``edges`` in rounds of disjoint pairs (greedy edge colouring, keeping the order): one layer each."""
+    rounds: list[list[tuple[int, int]]] = []
+    for e in edges:
+        for r in rounds:
+            if all(not set(e) & set(f) for f in r):
+                r.append(e)
+                break
+        else:
+            rounds.append([e])
+    return rounds
+
+
+def brickwork(n: int, layers: int, seed: int) -> QuantumCircuit:
+    """Random single-qubit ``u`` rotations then cx on alternating neighbour pairs (0-1, 2-3, ... then 1-2, ...), measured.
+
+    Logical qubits 0..n-1 in a line; ``seed`` fixes the angles (numpy ``default_rng``).
+    """
+    rng = np.random.default_rng(seed)
+    qc = QuantumCircuit(n, n)
+    for layer in range(layers):
+        for q in range(n):
+            qc.u(*rng.uniform(0, 2 * np.pi, 3), q)
+        for a in range(layer % 2, n - 1, 2):
+            qc.cx(a, a + 1)
+    qc.measure(range(n), range(n))
+    return qc
 
 def _bfs(adj, root):
     dist = {root: 0}

@@ -440,3 +440,25 @@ def test_cli_bench_on_the_dask_cluster_equals_serial(dask_cluster, tmp_path):
         outs[name] = (rep["circuits"], {m: {k: v for k, v in e.items() if "seconds" not in k}
                                         for m, e in rep["models"].items()})
     assert outs["workers"] == outs["serial"] and outs["dask"] == outs["serial"]
+
+
+def test_chunks_are_contiguous_cover_every_item_once_and_follow_the_worker_count():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qpu_twin.parallel import chunked, executor_workers
+
+    class Opaque(cf.Executor):  # says nothing about its size
+        def submit(self, fn, *args):
+            f = cf.Future()
+            f.set_result(fn(*args))
+            return f
+
+    with ThreadPoolExecutor(3) as ex:
+        assert executor_workers(ex) == 3
+        for n in (1, 5, 6, 7, 13, 40):
+            chunks = chunked(range(n), ex)
+            assert [x for c in chunks for x in c] == list(range(n))  # contiguous, in order, each once
+            assert len(chunks) == min(n, 6) and max(map(len, chunks)) - min(map(len, chunks)) <= 1
+    assert executor_workers(Opaque()) is None
+    assert chunked(range(4), Opaque()) == [[0], [1], [2], [3]]  # unknown size: one item per task
+    assert executor_workers(None) == 1 and chunked([], Opaque()) == []

@@ -594,8 +594,9 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
         likelihood sends the affected circuits in chunks (two per worker when
         the executor says how many it has), each worker keeping the current
         twin and deriving the trial twins from it (only the changed maps are
-        integrated); the three points of a curvature go out as one batch. The search itself runs here, in the serial
-        order, so the result equals the serial fit (``None``) bit for bit.
+        integrated); the three points of a curvature go out as one batch.
+        The search itself runs here, in the serial order, so the result
+        equals the serial fit (``None``) bit for bit.
     retries : int
         Resubmissions of a term whose worker died; then :class:`FitError` names the terms.
     """

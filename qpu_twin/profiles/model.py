@@ -593,8 +593,7 @@ class DeviceProfile(_Frozen):
         """The static ZZ (kHz) between qubits ``a`` and ``b``, or None if the profile gives none."""
         n = self.num_qubits
         if not (type(a) is int and type(b) is int and 0 <= a < n and 0 <= b < n):  # else the fast path
-            self.qubit(check_int("a", a))
-            self.qubit(check_int("b", b))
+            a, b = self.qubit(check_int("a", a)).index, self.qubit(check_int("b", b)).index
         return self._zz_index.get(frozenset((a, b)))
 
     @property

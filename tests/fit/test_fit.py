@@ -212,3 +212,33 @@ def test_symmetric_gate_used_reversed_maps_to_the_profile_entry():
     assert gate_param.target == ("rzz", entry.qubits)
     bumped = profile_with(prof, [FitParameter("gate_error", gate_param.target, 2 * entry.error)])
     assert bumped.gate("rzz", (1, 0)).error == pytest.approx(2 * entry.error)
+
+
+def test_a_parameter_search_simulates_each_point_once_and_leaves_the_terms_at_the_fitted_value(monkeypatch):
+    """fit_one memoizes its search points (Brent's optimum and the curvature centre are among them): no
+    trial value is simulated twice, and the terms' distributions afterwards are those of a fresh twin
+    of the fitted profile (the memoized ones are restored, not those of the last trial)."""
+    from qpu_twin.fit.fit import _Model, _actual, make_terms
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = _data(_truth_profile(), _circuits(), 20_000, seed=2)
+        params = _params()
+        model = _Model(BASE, make_terms(data), params, {"level": "lindblad"})
+        seen: list[tuple[int, float]] = []
+        orig = model._simulate_trials
+
+        def spy(terms, i, values):
+            seen.extend((i, v) for v in values)
+            return orig(terms, i, values)
+
+        monkeypatch.setattr(model, "_simulate_trials", spy)
+        for i, p in enumerate(params):
+            if p.kind in ("p10", "p01"):
+                continue
+            seen.clear()
+            model.fit_one(i)
+            assert len(seen) == len(set(seen)) and len(seen) >= 5, (p.label, seen)
+            fresh = Twin(model._profile(), noise=model.noise)
+            for t in model._affected_terms(model.params[i]):
+                assert np.array_equal(t.p_act, _actual(fresh, t.circuit, t.num_clbits)), (p.label, t.name)

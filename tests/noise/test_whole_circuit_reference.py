@@ -27,7 +27,7 @@ import scipy.linalg
 from qiskit import QuantumCircuit, transpile
 
 from qpu_twin import DeviceProfile, QpuTwinError, Twin, load_profile
-from qpu_twin.circuit_library import ghz
+from qpu_twin.circuit_library import brickwork, ghz
 from qpu_twin.compile.target import build_target
 from qpu_twin.engines import get_engine
 from qpu_twin.noise.reference import principal_generator, whole_circuit_reference
@@ -92,17 +92,6 @@ def spectator_round() -> QuantumCircuit:
     return qc
 
 
-def random_layers(n: int, layers: int, seed: int) -> QuantumCircuit:
-    """Random single-qubit rotations then cx on alternating neighbour pairs (brickwork), measured."""
-    rng = np.random.default_rng(seed)
-    qc = QuantumCircuit(n, n)
-    for layer in range(layers):
-        for q in range(n):
-            qc.u(*rng.uniform(0, 2 * np.pi, 3), q)
-        for a in range(layer % 2, n - 1, 2):
-            qc.cx(a, a + 1)
-    qc.measure(range(n), range(n))
-    return qc
 
 
 def _schedule(twin: Twin, kind: str, n: int):
@@ -119,7 +108,7 @@ def _schedule(twin: Twin, kind: str, n: int):
     if kind == "spectator":
         qc = spectator_round()
     else:
-        qc = rep_code_round() if kind == "rep" else random_layers(n, {4: 4, 5: 3}[n], 7 + n)
+        qc = rep_code_round() if kind == "rep" else brickwork(n, {4: 4, 5: 3}[n], 7 + n)
     layout = LINES[twin.profile.name][: qc.num_qubits]
     phys = transpile(qc, target=build_target(twin.profile), initial_layout=layout, seed_transpiler=1,
                      optimization_level=1)
