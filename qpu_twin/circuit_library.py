@@ -7,7 +7,8 @@ from collections import deque
 import numpy as np
 from qiskit import QuantumCircuit
 
-from .errors import CompileError, check_bool, check_choice, check_int, check_str
+from .errors import (ArgumentError, CompileError, check_bool, check_choice, check_int, check_qubits, check_sequence,
+                     check_str, short_repr)
 from .profiles.store import load_profile
 from .profiles.model import DeviceProfile
 
@@ -153,7 +154,17 @@ def hardware_efficient(profile: DeviceProfile | str, layers: int, *, seed: int =
 
 
 def edge_rounds(edges) -> list[list[tuple[int, int]]]:
-    """``edges`` in rounds of disjoint pairs (greedy edge colouring, keeping the order): one layer each."""
+    """``edges`` (pairs of distinct qubits) in rounds of disjoint pairs: greedy edge colouring, keeping the order.
+
+    Each round is one layer of simultaneous two-qubit gates.
+    """
+    pairs = []
+    for k, e in enumerate(check_sequence("edges", edges, what="pairs of qubits")):
+        try:
+            pairs.append(check_qubits(f"edges[{k}]", e, length=2))
+        except ArgumentError as exc:
+            raise ArgumentError(f"edges={short_repr(edges)}: {exc}") from None
+    edges = pairs
     rounds: list[list[tuple[int, int]]] = []
     for e in edges:
         for r in rounds:
@@ -170,7 +181,11 @@ def brickwork(n: int, layers: int, seed: int) -> QuantumCircuit:
 
     Logical qubits 0..n-1 in a line; ``seed`` fixes the angles (numpy ``default_rng``).
     """
-    rng = np.random.default_rng(seed)
+    from .seeding import check_seed
+
+    n = check_int("n", n, minimum=1, maximum=MAX_CIRCUIT_QUBITS)
+    layers = check_int("layers", layers, minimum=0, maximum=MAX_LAYERS)
+    rng = np.random.default_rng(check_seed(seed))
     qc = QuantumCircuit(n, n)
     for layer in range(layers):
         for q in range(n):

@@ -698,6 +698,13 @@ API: list[Entry] = [
               "measure": BOOL(),
               "entanglement": CHOICE("tre"),
           }),
+    Entry("brickwork", circuit_library.brickwork, fn(circuit_library.brickwork), good(n=3, layers=2, seed=1), {
+        "n": INT(1, circuit_library.MAX_CIRCUIT_QUBITS), "layers": INT(0, 10**6), "seed": SEED(),
+    }),
+    Entry("edge_rounds", circuit_library.edge_rounds, fn(circuit_library.edge_rounds), good(edges=[(0, 1), (1, 2)]), {
+        "edges": [Bad(3), Bad(None), Bad("01"), Bad([(0, 0)]), Bad([(0, 1, 2)]), Bad([(0, -1)]), Bad([(0, 1.5)]),
+                  Bad([(True, 1)])],
+    }),
     # ------------------------------------------------------------------ benchmark
     Entry("benchmark.ghz", benchmark.ghz, fn(benchmark.ghz), good(n=3), {"n": INT(1, circuit_library.MAX_CIRCUIT_QUBITS)}),
     Entry("mirror", benchmark.mirror, fn(benchmark.mirror), good(n=2, layers=1), {
