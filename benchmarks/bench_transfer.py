@@ -57,8 +57,8 @@ def _cx_ratios(result) -> tuple[float, float, float]:
 def _fit(ds, base, sp, kinds, sweeps, executor, out: Path, name: str):
     """A fit of ``sp.train`` (or the saved one of an earlier run of the same split and kinds)."""
     from qpu_twin.fit.fit import FitResult, fit_twin
+    from qpu_twin.fit.heldout import _training_timestamp
     from qpu_twin.files import write_text_atomic
-    from qpu_twin.profiles.importers._common import parse_timestamp
     from qpu_twin.profiles.model import DeviceProfile
 
     path = out / f"{name}.json"
@@ -69,12 +69,11 @@ def _fit(ds, base, sp, kinds, sweeps, executor, out: Path, name: str):
         if saved["ident"] == ident:
             prof = DeviceProfile.from_dict(saved["profile"])
             return saved, prof
-    dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in sp.train if c.meta.get("date")]
-    stamp = max(dates) if dates and len(dates) == len(sp.train) else None
+    checkpoint = out / f"{name}.checkpoint.json"
     t0 = time.perf_counter()
-    res: FitResult = fit_twin(base, list(sp.train), kinds=kinds, sweeps=sweeps, progress=True, timestamp=stamp,
-                              executor=executor, checkpoint=out / f"{name}.checkpoint.json", resume=(
-                                  out / f"{name}.checkpoint.json").exists())
+    res: FitResult = fit_twin(base, list(sp.train), kinds=kinds, sweeps=sweeps, progress=True,
+                              timestamp=_training_timestamp(sp.train), executor=executor, checkpoint=checkpoint,
+                              resume=checkpoint.exists())
     saved = {"ident": ident, "seconds": time.perf_counter() - t0, "parameters": res.table(),
              "at_bound": [p.label for p in res.parameters if p.at_bound], "cx_ratio": _cx_ratios(res),
              "profile": res.profile.to_dict()}
@@ -141,9 +140,9 @@ def main() -> int:
             print(tabulate(rows, headers=["model (held out)", "mean Hellinger", "mean TVD", "better than Aer",
                                           "better than datasheet"], tablefmt="simple"))
             print(f"(held-out evaluation {time.perf_counter() - t0:.0f} s)", flush=True)
-            summary.append([method, len(sp.train), len(sp.test), *(f"{res[n]['mean_hellinger']:.4f}" for n in
-                                                                   ("aer_properties", "datasheet_twin", "fit_today",
-                                                                    "fit_new") if n in res)])
+            summary.append([method, len(sp.train), len(sp.test),
+                            *(f"{res[n]['mean_hellinger']:.4f}" if n in res else "n/a"
+                              for n in ("aer_properties", "datasheet_twin", "fit_today", "fit_new"))])
     except KeyboardInterrupt:
         print("\nstopped (Ctrl-C): finished fits are saved in", out, "and reused by the next run", file=sys.stderr)
         return 130

@@ -183,6 +183,12 @@ def base_profile_of(ds: HardwareDataset, profile: DeviceProfile | None = None) -
     raise FitError(f"dataset {ds.name!r} carries no calibration snapshot: pass a profile")
 
 
+def _training_timestamp(train: Sequence[MeasuredCircuit]):
+    """The date of the newest training circuit (a fitted profile is dated by its data), or None if any lacks one."""
+    dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in train if c.meta.get("date")]
+    return max(dates) if dates and len(dates) == len(train) else None
+
+
 def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = None, kinds=("p10", "p01", "gate_error"),
                      split: str = "random", train_fraction: float = 0.5, seed: int = 0, sweeps: int = 2,
                      aer_shots: int = 20_000, progress: bool = False, checkpoint=None,
@@ -209,9 +215,8 @@ def fit_and_evaluate(ds: HardwareDataset, *, profile: DeviceProfile | None = Non
                        f"{len(logical)} are not marked physical (e.g. {logical[0]!r})")
     base = base_profile_of(ds, profile)
     sp = split_circuits(circuits, method=split, train_fraction=train_fraction, seed=seed)
-    dates = [parse_timestamp(c.meta["date"], where=f"circuit {c.name}") for c in sp.train if c.meta.get("date")]
-    stamp = max(dates) if dates and len(dates) == len(sp.train) else None  # the fitted profile is dated by its data
-    result = fit_twin(base, list(sp.train), kinds=list(kinds), sweeps=sweeps, progress=progress, timestamp=stamp,
+    result = fit_twin(base, list(sp.train), kinds=list(kinds), sweeps=sweeps, progress=progress,
+                      timestamp=_training_timestamp(sp.train),
                       checkpoint=checkpoint, resume=resume, keep_checkpoint=True, executor=executor,
                       retries=retries)
     try:
