@@ -29,7 +29,7 @@ from .errors import (ArgumentError, EngineError, check_bool, check_choice, check
 from .noise import channels as ch
 from .noise.builder import NoiseBuilder
 from .noise.leakage import leaky_qubits
-from .noise.quasi_static import averaging_plan, phase_spans_ns, sensitive_qubits
+from .noise.quasi_static import averaging_plan, mean_offsets_hz, phase_spans_ns, sensitive_qubits
 from .noise.options import NoiseOptions
 from .noise.program import NoisyProgram
 from .profiles.history import profile_as_of
@@ -574,8 +574,9 @@ class Twin:
             raise EngineError("quasi-static noise is averaged over exact distributions: the engine could not "
                               "enumerate this one (too many classical bits); use noise={'quasi_static': False}")
         rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (2,)))
+        means = mean_offsets_hz(self.profile, sigmas)
         points, weights, method, detail = averaging_plan(sigmas, phase_spans_ns(sched),
-                                                         max_runs=self.QUASI_STATIC_MAX_RUNS, rng=rng)
+                                                         max_runs=self.QUASI_STATIC_MAX_RUNS, rng=rng, means=means)
         keys: dict[str, int] = {}
         rows = []
         for i, point in enumerate(points):
@@ -593,7 +594,7 @@ class Twin:
             stderr = float(np.max(mat.std(axis=0, ddof=1)) / np.sqrt(len(rows))) if len(rows) > 1 else float("nan")
         probs = {k: float(mean[i]) for k, i in sorted(keys.items())}
         info = {"method": method, "runs": len(points), "sigma_hz": {int(q): s for q, s in sigmas.items()},
-                "stderr": stderr, **detail}
+                "mean_hz": {int(q): m for q, m in means.items()}, "stderr": stderr, **detail}
         return EngineOutput(probs, dict(nominal.metadata), None, None, nominal.truncation_error), info
 
     # ------------------------------------------------------------------ tasks for executors

@@ -14,6 +14,14 @@ Parameters (``FitParameter.kind``):
 * ``zz_khz``: Gaussian prior at the datasheet value, sigma = max(50 %, 20 kHz).
 * ``overrotation``: coherent over-rotation fraction of a gate, Gaussian prior
   at 0, sigma = 0.05.
+* ``detuning_khz``: mean offset of a qubit's frequency from its drive frame
+  (drift since calibration), for the qubits some circuit puts in superposition;
+  Gaussian prior at 0 (or the profile's value), sigma = 25 kHz. Its likelihood
+  oscillates (a Ramsey fringe), so the search first scans a grid of
+  ``DETUNING_GRID`` points over +-3 sigma and then runs Brent between the best
+  point's neighbours. Circuits that only show it through idle superpositions
+  (Ramsey-like) cannot tell its sign: the fit reports one of the two mirror
+  values.
 
 Quantum parameters are fitted one at a time (block-coordinate ascent of the
 log posterior with bounded Brent searches), re-simulating only the training
@@ -48,7 +56,7 @@ from .likelihood import CircuitTerm, loglik_readout, make_terms
 
 @dataclass(frozen=True)
 class FitParameter:
-    kind: str  # p10, p01, gate_error, t1_us, t2_us, zz_khz, overrotation
+    kind: str  # a key of KINDS: p10, p01, gate_error, ..., detuning_khz
     target: tuple  # (qubit,) or (gate name, qubits) or (a, b)
     value: float
     stderr: float = float("nan")
@@ -127,10 +135,13 @@ _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t
            # the new physics (issue #14): Gaussian priors at the profile's value (0 when it gives none)
            "prep_excited_prob": (0.0, 0.3), "meas_excitation_prob": (0.0, 0.3), "meas_relaxation_prob": (0.0, 0.3),
            "readout_t1_window_ns": (0.0, 1e5), "leakage_prob": (0.0, 0.1), "detuning_sigma_khz": (0.0, 500.0),
-           "reset_error": (0.0, 0.5)}
+           "reset_error": (0.0, 0.5), "detuning_khz": (-500.0, 500.0)}
 #: prior standard deviations of the new-physics kinds (absolute, in the kind's unit)
 _NEW_PHYSICS_SIGMA = {"prep_excited_prob": 0.05, "meas_excitation_prob": 0.05, "meas_relaxation_prob": 0.05,
-                      "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05}
+                      "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05, "detuning_khz": 25.0}
+_DETUNING_KINDS = ("detuning_khz", "detuning_sigma_khz")
+#: grid points of the first scan of a ``detuning_khz`` search (its likelihood is a fringe, not one valley)
+DETUNING_GRID = 13
 KINDS = tuple(_BOUNDS)
 #: Largest number of fit sweeps (rounds of readout + quantum blocks).
 MAX_SWEEPS = 1000
@@ -144,10 +155,16 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircui
     profile = load_profile(profile)
     circuits = check_sequence("circuits", circuits, of=MeasuredCircuit, what="MeasuredCircuit")
     kinds = _check_kinds(kinds)
+    from ..noise.quasi_static import circuit_is_classical
+
     measured, used_gates, active, remeasured, reset = set(), set(), set(), set(), set()
+    superposed: set[int] = set()  # active qubits of circuits that leave the computational basis
     for bc in circuits:
         c = bc.circuit
         seen_meas: set[int] = set()
+        if not circuit_is_classical(c):
+            superposed.update(c.find_bit(q).index for inst in c.data if inst.operation.name not in ("delay", "barrier")
+                              for q in inst.qubits)
         for inst in c.data:
             name = inst.operation.name
             qs = tuple(c.find_bit(q).index for q in inst.qubits)
@@ -190,6 +207,9 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircui
                     out.append(FitParameter(kind, (a, b), v, prior_value=v, prior_sigma=_prior(kind, v, None)))
         elif kind in ("prep_excited_prob", "detuning_sigma_khz"):
             for q in sorted(active):
+                out.append(_new_physics_param(profile, kind, (q,)))
+        elif kind == "detuning_khz":
+            for q in sorted(superposed):  # a frame offset is seen only by a qubit in superposition
                 out.append(_new_physics_param(profile, kind, (q,)))
         elif kind in ("meas_excitation_prob", "meas_relaxation_prob"):
             for q in sorted(remeasured):  # backaction is seen only when the measured qubit is used again
@@ -426,7 +446,12 @@ class _Model:
 
     # -------------------------------------------------------------- quantum parameters
     def _affected_terms(self, p: FitParameter) -> list[CircuitTerm]:
-        return [t for t in self.terms if p.qubits <= t.qubits]
+        terms = [t for t in self.terms if p.qubits <= t.qubits]
+        if p.kind in _DETUNING_KINDS:  # a circuit of basis states never sees a detuning (exactly)
+            from ..noise.quasi_static import circuit_is_classical
+
+            terms = [t for t in terms if not circuit_is_classical(t.circuit)]
+        return terms
 
     def _twin_with(self, i: int, value: float) -> Twin:
         trial = list(self.params)
@@ -477,16 +502,22 @@ class _Model:
                     o.kind == "t2_us" and o.target == p.target for o in self.params):
                 a = max(a, math.log(q.t2_us / 2))  # T2 is fitted too: keep T1 >= T2/2 (never clip T2)
         else:
-            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15}.get(p.kind, hi - lo)
+            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15, "detuning_khz": 3 * p.prior_sigma}.get(
+                p.kind, hi - lo)
             a, b = max(lo, p.value - width), min(hi, p.value + width)
             if p.kind == "readout_t1_window_ns":
                 b = min(b, self._max_window(p.target[0]))
-        res = minimize_scalar(neg, bounds=(a, b), method="bounded", options={"maxiter": evals, "xatol": 1e-3})
+        lo_s, hi_s = a, b  # Brent's bracket: the whole interval, or a grid point's neighbours
+        if p.kind == "detuning_khz":  # a fringe: scan a grid (one batch of simulations), then refine the best valley
+            grid = [float(x) for x in np.linspace(a, b, DETUNING_GRID)]
+            j = int(np.argmin(evaluate(grid)))
+            lo_s, hi_s = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
+        res = minimize_scalar(neg, bounds=(lo_s, hi_s), method="bounded", options={"maxiter": evals, "xatol": 1e-3})
         u, fu = float(res.x), float(res.fun)
         # Brent's bounded search never evaluates the ends of the interval and stops after `evals` steps, so an
         # optimum on a bound is approached but not reached: when the search ends near an end, try the end itself
-        for edge in (a, b):
-            if abs(u - edge) < 0.05 * (b - a):
+        for edge in (lo_s, hi_s):
+            if abs(u - edge) < 0.05 * (hi_s - lo_s):
                 f_edge = float(neg(edge))
                 if f_edge <= fu:
                     u, fu = edge, f_edge

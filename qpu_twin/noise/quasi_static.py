@@ -16,6 +16,15 @@ So a Ramsey fringe decays as exp(-t/T2) exp(-(2 pi sigma t)^2 / 2) (Gaussian
 times exponential) and a Hahn echo refocuses the static part: dynamical
 decoupling pulses matter, as on hardware.
 
+The Gaussian is centred on the qubit's ``detuning_khz`` (the mean offset of its
+frequency from the drive frame: drift since the last frequency calibration), 0
+when the profile gives none. A qubit with an offset and no spread is one
+quadrature node (the offset itself, exact); with both, the nodes are shifted by
+the offset, which leaves the quadrature error unchanged
+(E[exp(i (mu + delta) phi)] = exp(i mu phi) E[exp(i delta phi)]). A Ramsey fringe
+then oscillates as cos(2 pi mu t) under the same envelope, and an echo refocuses
+the offset too.
+
 The product grid over several noisy qubits grows as K^m; above ``max_runs``
 the average is estimated by Monte Carlo over ``max_runs`` seeded detuning
 draws instead, and its standard error is reported (``Result.error_estimate()``).
@@ -40,17 +49,43 @@ MAX_NODES = 80
 
 
 def sensitive_qubits(profile, schedule, options) -> dict[int, float]:
-    """Active qubits with a quasi-static detuning that can matter: ``{qubit: sigma in Hz}``."""
+    """Active qubits with a quasi-static detuning that can matter: ``{qubit: sigma in Hz}``.
+
+    A qubit with a mean offset (``detuning_khz``) and no spread is included with sigma 0
+    (see :func:`mean_offsets_hz` for the offsets).
+    """
     if not options.quasi_static_active:
         return {}
     sig = {}
     for q in schedule.active_qubits:
-        s_khz = profile.qubit(q).quasi_static_sigma_khz()
-        if s_khz > 0:
+        qubit = profile.qubit(q)
+        s_khz = qubit.quasi_static_sigma_khz()
+        if s_khz > 0 or qubit.detuning_khz:
             sig[q] = s_khz * 1e3
     if not sig or _classical(schedule.ops):
         return {}
     return sig
+
+
+def mean_offsets_hz(profile, qubits) -> dict[int, float]:
+    """``{qubit: mean detuning in Hz}`` of ``qubits`` that have a nonzero ``detuning_khz``."""
+    return {q: float(profile.qubit(q).detuning_khz) * 1e3 for q in qubits if profile.qubit(q).detuning_khz}
+
+
+def circuit_is_classical(circuit) -> bool:
+    """Whether a ``QuantumCircuit`` only maps basis states to basis states (a detuning cannot change it)."""
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name in ("delay", "barrier", "measure", "reset"):
+            continue
+        blocks = getattr(op, "blocks", None)
+        if blocks and op.name in ("if_else", "while_loop", "for_loop", "switch_case"):
+            if not all(circuit_is_classical(b) for b in blocks):
+                return False
+            continue
+        if op.name not in CLASSICAL_GATES:
+            return False
+    return True
 
 
 def _classical(ops) -> bool:
@@ -92,13 +127,14 @@ def phase_spans_ns(schedule) -> dict[int, float]:
 
 
 def averaging_plan(sigmas: dict[int, float], spans_ns: dict[int, float], *, max_runs: int,
-                   rng: np.random.Generator):
+                   rng: np.random.Generator, means: dict[int, float] | None = None):
     """``(points, weights, method, detail)``: detuning vectors {qubit: Hz} to run and their weights.
 
     Product Gauss-Hermite quadrature (nodes per qubit from its phase span, :func:`nodes_for`)
     when it needs at most ``max_runs`` runs, else ``max_runs`` Monte Carlo draws
-    (weights 1/N; ``method="monte_carlo"``).
+    (weights 1/N; ``method="monte_carlo"``). ``means``: the Gaussians' centres (Hz, 0 where absent).
     """
+    means = means or {}
     qubits = sorted(sigmas)
     ks = [nodes_for(sigmas[q], spans_ns.get(q, 0.0)) for q in qubits]
     total = math.prod(ks)
@@ -106,13 +142,13 @@ def averaging_plan(sigmas: dict[int, float], spans_ns: dict[int, float], *, max_
         grids = []
         for q, k in zip(qubits, ks):
             x, w = np.polynomial.hermite_e.hermegauss(k)  # probabilists' Hermite: weight exp(-x^2/2)
-            grids.append([(sigmas[q] * xi, wi / math.sqrt(2 * math.pi)) for xi, wi in zip(x, w)])
+            grids.append([(means.get(q, 0.0) + sigmas[q] * xi, wi / math.sqrt(2 * math.pi)) for xi, wi in zip(x, w)])
         points, weights = [], []
         for combo in product(*grids):
             points.append({q: d for q, (d, _) in zip(qubits, combo)})
             weights.append(math.prod(w for _, w in combo))
         return points, np.array(weights), "quadrature", {"nodes": dict(zip(qubits, ks))}
     draws = rng.standard_normal((max_runs, len(qubits)))
-    points = [{q: sigmas[q] * z for q, z in zip(qubits, row)} for row in draws]
+    points = [{q: means.get(q, 0.0) + sigmas[q] * z for q, z in zip(qubits, row)} for row in draws]
     return points, np.full(max_runs, 1.0 / max_runs), "monte_carlo", {"draws": max_runs,
                                                                         "quadrature_runs_needed": total}

@@ -65,6 +65,7 @@ KINDS: dict[str, KindSpec] = {
     "meas_relaxation_prob": KindSpec("qubit", "meas_relaxation_prob", "", "measurement backaction 1 -> 0"),
     "leakage_lifetime_us": KindSpec("qubit", "leakage_lifetime_us", "us", "lifetime of the leaked level"),
     "detuning_sigma_khz": KindSpec("qubit", "detuning_sigma_khz", "kHz", "quasi-static detuning sigma"),
+    "detuning_khz": KindSpec("qubit", "detuning_khz", "kHz", "mean detuning from the drive frame"),
     "leakage_prob": KindSpec("gate", "leakage_prob", "", "leakage per gate of a qubit in |1>"),
     "gate_error": KindSpec("gate", "error", "", "average gate infidelity"),
     "overrotation": KindSpec("gate", "overrotation", "", "coherent over-rotation fraction"),

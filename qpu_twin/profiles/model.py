@@ -341,6 +341,11 @@ class Qubit(_Frozen):
     detuning_sigma_khz: Real | None = Field(
         default=None, description="Standard deviation (kHz) of the quasi-static Gaussian detuning; None: derived "
         "from t2_star_us and t2_us when both are given, else 0.")
+    detuning_khz: Real | None = Field(
+        default=None, description="Mean offset (kHz) of the qubit's frequency from its drive frame (drift since the "
+        "frequency was last calibrated, or a static shift): a superposition precesses at 2 pi detuning_khz while it "
+        "idles, an echo or dynamical decoupling refocuses it; the Gaussian of detuning_sigma_khz is centred on it. "
+        "None: 0.")
     leakage_lifetime_us: Real | None = Field(
         default=None, description="Lifetime (us) of the leaked level |2> before it decays back to |1> (seepage); "
         "None: a leaked qubit stays leaked.")
@@ -855,6 +860,8 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
             _check_max(problems, where, field, getattr(q, field), MAX_TIME_US, "us")
         _check_max(problems, where, "frequency_ghz", q.frequency_ghz, MAX_GHZ, "GHz")
         _check_max(problems, where, "detuning_sigma_khz", q.detuning_sigma_khz, MAX_KHZ, "kHz")
+        if q.detuning_khz is not None:
+            _check_max(problems, where, "detuning_khz", abs(q.detuning_khz), MAX_KHZ, "kHz", shown=q.detuning_khz)
         if q.t2_star_us is not None:
             if q.t2_star_us <= 0:
                 problems.append(f"{where}: t2_star_us={q.t2_star_us!r} must be > 0")

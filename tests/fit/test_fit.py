@@ -242,3 +242,34 @@ def test_a_parameter_search_simulates_each_point_once_and_leaves_the_terms_at_th
             fresh = Twin(model._profile(), noise=model.noise)
             for t in model._affected_terms(model.params[i]):
                 assert np.array_equal(t.p_act, _actual(fresh, t.circuit, t.num_clbits)), (p.label, t.name)
+
+
+def test_detuning_closure_beyond_the_first_fringe():
+    """A frame offset of 37 kHz (a Ramsey fringe turns over within the longest wait) is fitted back within
+    3 sigma from both Ramsey quadratures (which fix its sign); the parameters are offered only for qubits that
+    some circuit puts in superposition."""
+    from qpu_twin.fit import default_parameters
+
+    truth = profile_with(BASE, [FitParameter("detuning_khz", (0,), 37.0)])
+    circuits = []
+    for t in (2, 5, 9, 14):
+        for quad in (False, True):
+            qc = QuantumCircuit(5, 1)
+            qc.sx(0)
+            qc.delay(t, 0, unit="us")
+            if quad:
+                qc.rz(np.pi / 2, 0)
+            qc.sx(0)
+            qc.measure(0, 0)
+            circuits.append(qc)
+    basis = QuantumCircuit(5, 1)  # a basis-state circuit on another qubit: no offset to fit there
+    basis.x(3)
+    basis.measure(3, 0)
+    data = _data(truth, circuits + [basis], 20_000, seed=5)
+    (start,) = default_parameters(BASE, data, kinds=["detuning_khz"])
+    assert start.target == (0,) and start.value == 0.0 and start.prior_sigma == 25.0
+    fit = fit_twin(BASE, data, parameters=[start], sweeps=1)
+    (p,) = fit.parameters
+    assert np.isfinite(p.stderr) and 0 < p.stderr < 2.0
+    assert abs(p.value - 37.0) <= 3 * p.stderr, (p.value, p.stderr)
+    assert fit.profile.qubit(0).detuning_khz == pytest.approx(p.value)

@@ -152,3 +152,98 @@ def test_classical_circuits_skip_the_average(near_ideal_line5):
     qc.measure([0, 1], [0, 1])
     res = Twin(prof, noise=NOISE).run(qc, transpile=False)
     assert "quasi_static" not in res.metadata  # basis states only: a detuning cannot matter
+
+
+# ---------------------------------------------------------------- mean detuning (frame offset, issue #14 item 5)
+def _with_detuning(base: DeviceProfile, mean_khz: float, sigma_khz: float | None = None, qubits=(0,)):
+    d = base.to_dict()
+    for q in qubits:
+        d["qubits"][q]["detuning_khz"] = mean_khz
+        if sigma_khz is not None:
+            d["qubits"][q]["detuning_sigma_khz"] = sigma_khz
+    return DeviceProfile.model_validate(d)
+
+
+def _fringe_p1(t_ns, t1_ns, t2_ns, mean_hz, sigma_hz, *, quadrature: bool):
+    """sx - wait t - [rz(pi/2)] - sx from |0> by 2x2 algebra: amplitude damping, Markovian T2 and a Gaussian
+    detuning N(mean, sigma^2) that rotates by exp(-i 2 pi delta t Z / 2), i.e. rho_01 -> rho_01 exp(-i 2 pi delta t);
+    its average is exp(-i 2 pi mean t) exp(-(2 pi sigma t)^2 / 2)."""
+    sx = np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]) / 2
+    rho = sx @ np.diag([1.0, 0.0]).astype(complex) @ sx.conj().T
+    g = 1 - math.exp(-t_ns / t1_ns)
+    coh = (math.exp(-t_ns / t2_ns) * math.exp(-0.5 * (2 * math.pi * sigma_hz * t_ns * 1e-9) ** 2)
+           * np.exp(-1j * 2 * math.pi * mean_hz * t_ns * 1e-9))
+    rho = np.array([[rho[0, 0] + g * rho[1, 1], rho[0, 1] * coh], [rho[1, 0] * np.conj(coh), (1 - g) * rho[1, 1]]])
+    if quadrature:
+        rz = np.diag([np.exp(-1j * math.pi / 4), np.exp(1j * math.pi / 4)])
+        rho = rz @ rho @ rz.conj().T
+    rho = sx @ rho @ sx.conj().T
+    return float(np.real(rho[1, 1]))
+
+
+@pytest.mark.parametrize("sigma_khz", [None, 15.0])
+@pytest.mark.parametrize("quadrature", [False, True])
+@pytest.mark.parametrize("t_us", [2.0, 7.0, 13.0])
+def test_ramsey_fringe_oscillates_at_the_mean_detuning(near_ideal_line5, t_us, quadrature, sigma_khz):
+    mean_khz = 30.0
+    prof = _with_detuning(near_ideal_line5, mean_khz, sigma_khz)
+    q = prof.qubit(0)
+    qc = QuantumCircuit(1, 1)
+    qc.sx(0)
+    qc.delay(t_us * 1000, 0, unit="ns")
+    if quadrature:
+        qc.rz(math.pi / 2, 0)
+    qc.sx(0)
+    qc.measure(0, 0)
+    res = Twin(prof, noise=NOISE).run(qc, transpile=False)
+    # the detuning also acts during the gates (half before, half after each): the fringe's phase runs from the
+    # middle of the first sx to the middle of the last one (a rotation before |0> or before Z readout is invisible)
+    t_ns = t_us * 1e3 + prof.gate("sx", (0,)).duration_ns
+    want = _fringe_p1(t_ns, q.t1_us * 1e3, q.t2_us * 1e3, mean_khz * 1e3, (sigma_khz or 0.0) * 1e3,
+                      quadrature=quadrature)
+    assert res.probabilities.get("1", 0.0) == pytest.approx(want, abs=GATE_DECOHERENCE)
+    info = res.metadata["quasi_static"]
+    assert info["mean_hz"] == {0: mean_khz * 1e3} and info["method"] == "quadrature"
+    if sigma_khz is None:
+        assert info["runs"] == 1  # an offset without spread: one exact run
+    # the two quadratures see the offset's sign: mirror offsets give mirror fringes
+    mirror = Twin(_with_detuning(near_ideal_line5, -mean_khz, sigma_khz), noise=NOISE).run(qc, transpile=False)
+    want_mirror = _fringe_p1(t_ns, q.t1_us * 1e3, q.t2_us * 1e3, -mean_khz * 1e3, (sigma_khz or 0.0) * 1e3,
+                             quadrature=quadrature)
+    assert mirror.probabilities.get("1", 0.0) == pytest.approx(want_mirror, abs=GATE_DECOHERENCE)
+    # switched off with the quasi-static noise: the Markovian fringe only
+    off = Twin(prof, noise={**NOISE, "quasi_static": False}).run(qc, transpile=False)
+    assert off.probabilities.get("1", 0.0) == pytest.approx(
+        _fringe_p1(t_ns, q.t1_us * 1e3, q.t2_us * 1e3, 0.0, 0.0, quadrature=quadrature), abs=GATE_DECOHERENCE)
+
+
+def test_echo_and_decoupling_refocus_the_mean_detuning(near_ideal_line5):
+    prof = _with_detuning(near_ideal_line5, 40.0)
+    echo = QuantumCircuit(1, 1)
+    echo.sx(0)
+    for _ in range(2):  # an XX decoupling sequence: t/4 - X - t/2 - X - t/4
+        echo.delay(3000, 0, unit="ns")
+        echo.x(0)
+        echo.delay(3000, 0, unit="ns")
+    echo.sx(0)
+    echo.measure(0, 0)
+    p_det = Twin(prof, noise=NOISE).run(echo, transpile=False).probabilities.get("1", 0.0)
+    p_clean = Twin(near_ideal_line5, noise=NOISE).run(echo, transpile=False).probabilities.get("1", 0.0)
+    assert p_det == pytest.approx(p_clean, abs=GATE_DECOHERENCE)
+    # basis-state circuits never see it (no run beyond the nominal one)
+    flip = QuantumCircuit(1, 1)
+    flip.x(0)
+    flip.delay(5000, 0, unit="ns")
+    flip.measure(0, 0)
+    res = Twin(prof, noise=NOISE).run(flip, transpile=False)
+    assert "quasi_static" not in res.metadata
+
+
+def test_mean_detuning_is_validated(near_ideal_line5):
+    from qpu_twin.errors import ProfileError
+
+    assert _with_detuning(near_ideal_line5, -250.0).qubit(0).detuning_khz == -250.0  # either sign
+    with pytest.raises(ProfileError, match=r"qubit 0.*detuning_khz=-2000000.0 exceeds"):
+        _with_detuning(near_ideal_line5, -2e6)
+    with pytest.raises(ProfileError, match="detuning_khz"):
+        _with_detuning(near_ideal_line5, float("inf"))

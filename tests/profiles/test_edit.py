@@ -28,6 +28,7 @@ NEW_VALUES = {
     ParameterRef("meas_relaxation_prob", (3,)): 0.02,
     ParameterRef("leakage_lifetime_us", (4,)): 50.0,
     ParameterRef("detuning_sigma_khz", (0,)): 10.0,
+    ParameterRef("detuning_khz", (1,)): -12.5,
     ParameterRef("leakage_prob", ("cx", (0, 1))): 0.001,
 }
 
