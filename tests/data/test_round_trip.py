@@ -55,7 +55,8 @@ def test_profile_with_every_optional_field_round_trips(tmp_path, suffix):
     assert parse_profile_text(text, fmt=suffix[1:]) == p
 
 
-@pytest.mark.parametrize("name", ["fitted_ibm_hanoi_seed0.yaml", "fitted_ibm_hanoi_seed0_t2.yaml"])
+@pytest.mark.parametrize("name", ["fitted_ibm_hanoi_seed0.yaml", "fitted_ibm_hanoi_seed0_t2.yaml",
+                                  "fitted_ibm_hanoi_seed0_physics.yaml"])
 def test_fitted_profiles_round_trip(tmp_path, repo_root, name):
     p = load_profile(repo_root / "benchmarks" / name)
     for suffix in (".yaml", ".json"):
