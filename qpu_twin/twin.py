@@ -177,6 +177,9 @@ class Twin:
         self.engine_options = dict(engine_options or {})
         self._check_engine_options(self.engine, self.engine_options)
         self._builders: dict[tuple, NoiseBuilder] = {}
+        #: native circuits' schedules kept across runs (None: off; see _enable_schedule_cache)
+        self._schedule_cache: "OrderedDict[tuple, tuple] | None" = None
+        self._timing_key: str | None = None
 
     @staticmethod
     def _check_engine_options(engine: str, options: dict) -> None:
@@ -221,7 +224,45 @@ class Twin:
                    optimization_level=self.optimization_level, max_memory_bytes=self.max_memory_bytes,
                    engine_options=self.engine_options)
         new._builders = {k: b.derive(new.profile) for k, b in self._builders.items()}
+        new._schedule_cache = self._schedule_cache  # shared: its keys hold each profile's timing key
         return new
+
+    #: schedules a cache keeps (least recently used dropped first)
+    SCHEDULE_CACHE_SIZE = 4096
+
+    def _enable_schedule_cache(self) -> None:
+        """Keep the compiled circuit and schedule of every native circuit run with ``transpile=False``.
+
+        For callers that run the same circuit objects many times and never mutate them (the fit
+        re-simulates its training circuits under trial profiles): the cache is keyed by the
+        circuit object and the profile's timing key (:func:`timing_key`), shared with the twins
+        :meth:`with_profile` derives, so a trial profile that only changes noise values reuses the
+        schedule (the same objects a fresh compile and schedule would give, so the same numbers).
+        """
+        if self._schedule_cache is None:
+            self._schedule_cache = OrderedDict()
+
+    def _compiled_and_scheduled(self, circuit, transpile, transpile_seed):
+        """``(compiled circuit, schedule)`` of ``circuit``: from the schedule cache where it may be used."""
+        cache = self._schedule_cache
+        key = None
+        if cache is not None and transpile is False:
+            if self._timing_key is None:
+                self._timing_key = timing_key(self.profile)
+            key = (id(circuit), self._timing_key, self.scheduling)
+            hit = cache.get(key)
+            if hit is not None and hit[0] is circuit:  # the object itself (an id is reused only after it died)
+                cache.move_to_end(key)
+                return hit[1], hit[2]
+        qc = load_circuit(circuit)
+        compiled = compile_circuit(qc, self.profile, transpile=transpile, seed=transpile_seed,
+                                   optimization_level=self.optimization_level)
+        sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
+        if key is not None:
+            cache[key] = (circuit, compiled, sched)  # holds the circuit: its id stays its own
+            while len(cache) > self.SCHEDULE_CACHE_SIZE:
+                cache.popitem(last=False)
+        return compiled, sched
 
     def __repr__(self) -> str:
         return f"Twin({self.profile.name!r}, noise={self.noise.level!r}, engine={self.engine!r})"
@@ -503,13 +544,10 @@ class Twin:
     def _run_one(self, circuit, shots, ss: np.random.SeedSequence, transpile, engine, noise) -> Result:
         timings = {}
         t0 = time.perf_counter()
-        qc = load_circuit(circuit)
         transpile_seed = derived_int_seed(ss)
-        compiled = compile_circuit(qc, self.profile, transpile=transpile, seed=transpile_seed,
-                                   optimization_level=self.optimization_level)
-        timings["compile_s"] = time.perf_counter() - t0
+        compiled, sched = self._compiled_and_scheduled(circuit, transpile, transpile_seed)
+        timings["compile_s"] = time.perf_counter() - t0  # with the schedule
         t1 = time.perf_counter()
-        sched = schedule_circuit(compiled, self.profile, method=self.scheduling)
         ename, reason = self._engine_for(sched.num_active, engine, sched=sched, noise=noise)
         eng = self._make_engine(ename, auto=(engine or self.engine) == "auto")
         mid = _has_mid_circuit_measurement(sched)
@@ -519,11 +557,15 @@ class Twin:
         program = builder.program(sched)
         timings["noise_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
-        out: EngineOutput = self._engine_run(eng, program, ss, shots)
         sigmas = sensitive_qubits(self.profile, sched, builder.options)
         averaging = None
-        if sigmas:
-            out, averaging = self._quasi_static_average(out, sched, builder, eng, sigmas, ss)
+        if sigmas and not any(sigmas.values()) and not getattr(eng, "stochastic", False):
+            # frame offsets without spread: the "average" is one exact run, the nominal one is not needed
+            out, averaging = self._quasi_static_average(None, sched, builder, eng, sigmas, ss)
+        else:
+            out: EngineOutput = self._engine_run(eng, program, ss, shots)
+            if sigmas:
+                out, averaging = self._quasi_static_average(out, sched, builder, eng, sigmas, ss)
         timings["engine_s"] = time.perf_counter() - t2
         counts = None
         sample_seed = None
@@ -568,11 +610,19 @@ class Twin:
     #: most programs a quasi-static average runs exactly before it switches to Monte Carlo
     QUASI_STATIC_MAX_RUNS = 256
 
-    def _quasi_static_average(self, nominal: EngineOutput, sched, builder, eng, sigmas, ss):
-        """Average the outcome distribution over the quasi-static detunings (:mod:`qpu_twin.noise.quasi_static`)."""
-        if nominal.sampler is not None and not nominal.probabilities:
-            raise EngineError("quasi-static noise is averaged over exact distributions: the engine could not "
-                              "enumerate this one (too many classical bits); use noise={'quasi_static': False}")
+    def _quasi_static_average(self, nominal: EngineOutput | None, sched, builder, eng, sigmas, ss):
+        """Average the outcome distribution over the quasi-static detunings (:mod:`qpu_twin.noise.quasi_static`).
+
+        ``nominal``: the run without detuning (its metadata and truncation error are reported); None when
+        it was not run (offsets without spread), then the first detuned run's are.
+        """
+        def check(out: EngineOutput) -> None:
+            if out.sampler is not None and not out.probabilities:
+                raise EngineError("quasi-static noise is averaged over exact distributions: the engine could not "
+                                  "enumerate this one (too many classical bits); use noise={'quasi_static': False}")
+
+        if nominal is not None:
+            check(nominal)
         rng = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (2,)))
         means = mean_offsets_hz(self.profile, sigmas)
         points, weights, method, detail = averaging_plan(sigmas, phase_spans_ns(sched),
@@ -580,7 +630,11 @@ class Twin:
         keys: dict[str, int] = {}
         rows = []
         for i, point in enumerate(points):
-            probs = self._engine_run(eng, builder.program(sched, detuning=point), ss, None, i + 1).probabilities
+            run = self._engine_run(eng, builder.program(sched, detuning=point), ss, None, i + 1)
+            if nominal is None:
+                check(run)
+                nominal = run
+            probs = run.probabilities
             for k in probs:
                 keys.setdefault(k, len(keys))
             rows.append(probs)
@@ -650,6 +704,30 @@ class TwinSpec:
         return (self.fingerprint, json.dumps(self.noise, sort_keys=True, default=str), self.engine, self.scheduling,
                 self.optimization_level, self.max_memory_bytes, json.dumps(self.engine_options, sort_keys=True,
                                                                            default=str))
+
+
+def timing_key(profile: DeviceProfile) -> str:
+    """Fingerprint of the profile without the values that neither compiling nor scheduling reads.
+
+    Dropped: every field a fit parameter kind can change (:data:`qpu_twin.profiles.edit.KINDS`:
+    readout errors, T1, T2, gate errors, over-rotations, leakage, preparation, detunings, ...),
+    their uncertainties and the crosstalk tables (ZZ, spectators, correlated readout). Kept:
+    everything else (native gates, couplings, durations, dt, operational flags, control flow,
+    names, provenance): two profiles with the same key compile and schedule a native circuit
+    identically (``tests/test_twin.py::test_schedule_cache_...``).
+    """
+    import hashlib
+    import json
+
+    from .profiles.edit import KINDS
+
+    drop = {e: {s.field for s in KINDS.values() if s.entity == e} | {"uncertainty"} for e in ("qubit", "gate")}
+    d = profile.to_dict()
+    d.pop("crosstalk", None)
+    d["qubits"] = [{k: v for k, v in q.items() if k not in drop["qubit"]} for q in d.get("qubits", [])]
+    d["gates"] = [{k: v for k, v in g.items() if k not in drop["gate"]} for g in d.get("gates", [])]
+    text = json.dumps(d, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def profile_payload(profile: DeviceProfile) -> tuple[str, str]:

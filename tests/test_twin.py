@@ -258,3 +258,60 @@ def test_mutated_run_options_are_refused_by_name_or_valid(_bell_twin, data):
         assert all(type(c) is int and c >= 0 for c in out.counts.values()) and sum(out.counts.values()) == out.shots
     else:
         assert out.counts is None
+
+
+def test_schedule_cache_reuses_schedules_across_noise_only_profile_changes():
+    """The fit's schedule cache: a trial profile that changes only fit-kind values (noise) reuses the compiled
+    circuit and schedule of a native circuit, and its probabilities equal a fresh twin's bit for bit; a changed
+    duration is a different timing key and schedules anew; an uncached twin never keeps anything."""
+    import warnings
+
+    from qpu_twin.fit import FitParameter, profile_with
+    from qpu_twin.profiles.edit import KINDS
+    from qpu_twin.twin import timing_key
+
+    warnings.simplefilter("ignore")
+    base = Twin("line5")
+    qc = QuantumCircuit(5, 2)
+    qc.sx(0)
+    qc.cx(0, 1)
+    qc.delay(2000, 0, unit="ns")
+    qc.measure([0, 1], [0, 1])
+    base._enable_schedule_cache()
+    first = base.run(qc, transpile=False)
+    key = (id(qc), timing_key(base.profile), base.scheduling)
+    assert base._schedule_cache[key][0] is qc
+    cached_sched = base._schedule_cache[key][2]
+    trial_values = {"p10": 0.02, "p01": 0.03, "t1_us": 50.0, "t2_us": 40.0, "gate_error": 0.02,
+                    "overrotation": 0.01, "zz_khz": -40.0, "prep_excited_prob": 0.01, "detuning_khz": 12.0,
+                    "detuning_sigma_khz": 5.0, "readout_t1_window_ns": 100.0, "meas_excitation_prob": 0.01,
+                    "meas_relaxation_prob": 0.01, "leakage_prob": 0.001, "leakage_lifetime_us": 20.0,
+                    "reset_error": 0.02}
+    assert set(trial_values) == set(KINDS)  # every kind a fit can change
+    targets = {"qubit": (0,), "gate": ("cx", (0, 1)), "zz": (0, 1)}
+    for kind, value in trial_values.items():
+        trial_prof = profile_with(base.profile, [FitParameter(kind, targets[KINDS[kind].entity], value)])
+        assert timing_key(trial_prof) == timing_key(base.profile), kind
+        trial = base.with_profile(trial_prof)
+        got = trial.run(qc, transpile=False)
+        assert trial._schedule_cache is base._schedule_cache and len(base._schedule_cache) == 1, kind
+        fresh = Twin(trial_prof).run(qc, transpile=False)  # no cache: compiled and scheduled anew
+        assert got.probabilities == fresh.probabilities, kind
+        assert fresh.metadata["compiled_circuit"] == got.metadata["compiled_circuit"]
+    # a duration change is a new timing key: scheduled anew, with the new duration
+    d = base.profile.to_dict()
+    cx = next(g for g in d["gates"] if g["name"] == "cx")
+    cx["duration_ns"] = cx["duration_ns"] * 2
+    from qpu_twin import DeviceProfile
+
+    slow = DeviceProfile.model_validate(d)
+    assert timing_key(slow) != timing_key(base.profile)
+    slow_twin = base.with_profile(slow)
+    res = slow_twin.run(qc, transpile=False)
+    assert len(base._schedule_cache) == 2 and res.metadata["duration_ns"] > first.metadata["duration_ns"]
+    assert res.probabilities == Twin(slow).run(qc, transpile=False).probabilities
+    assert cached_sched is base._schedule_cache[key][2]
+    # off by default
+    plain = Twin("line5")
+    plain.run(qc, transpile=False)
+    assert plain._schedule_cache is None

@@ -271,6 +271,7 @@ class _Model:
         self.executor, self.retries = executor, retries
         self._qpy: dict[int, bytes] = {}
         self.twin = Twin(self._profile(), noise=self.noise)
+        self.twin._enable_schedule_cache()  # the terms' circuits are never mutated: schedule each once
         self._simulate_all(terms, self.twin)
 
     def _profile(self) -> DeviceProfile:
@@ -570,7 +571,12 @@ def _fit_task(chunk) -> list[dict[str, float]]:
     """Likelihood terms of the fit on a worker, (twin spec, circuit QPY) each (twins from the worker's cache)."""
     from ..twin import twin_from_spec
 
-    return [_actual_probs(twin_from_spec(spec), _worker_circuit(data)) for spec, data in chunk]
+    out = []
+    for spec, data in chunk:
+        twin = twin_from_spec(spec)
+        twin._enable_schedule_cache()  # the worker's decoded circuits (_worker_circuit) are never mutated
+        out.append(_actual_probs(twin, _worker_circuit(data)))
+    return out
 
 
 #: circuits a worker decoded, by their QPY bytes: the fit sends the same terms for every trial, and a
