@@ -10,6 +10,11 @@ circuits of a group: by bit (first-round syndromes 0-1, second-round syndromes
 2-3, final data 4-6), by the bit's ideal value and by whether the circuit uses
 dynamical decoupling. Then the same per job. Ratios above 1 are error the model
 lacks; a fit that only has CX errors to turn absorbs it there.
+
+Then per circuit family: every qubit line runs a bit-flip code on |000> and on
+|111> (basis states only) and a phase-flip code (data qubits in |+>, X-parity
+syndromes: the only circuits a detuning or dephasing can touch), each with and
+without decoupling; the per-bit table above pools the two codes' "ideal 0" bits.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ def main() -> int:
     from qpu_twin import Twin
     from qpu_twin.data import load_dataset
     from qpu_twin.data.classify import uses_dynamical_decoupling
+    from qpu_twin.metrics import hellinger
+    from qpu_twin.noise.quasi_static import circuit_is_classical
 
     warnings.simplefilter("ignore")
     ds = load_dataset(Path(__file__).resolve().parents[1] / DATASET)
@@ -38,6 +45,7 @@ def main() -> int:
     twins: dict = {}
     bits = defaultdict(list)  # (dd, clbit, ideal value) -> [(measured, predicted)]
     jobs = defaultdict(list)  # (job, dd) -> [(measured error, predicted error)] of the whole answer
+    families = defaultdict(list)  # (family, dd) -> [(measured error, predicted error, Hellinger)]
     for c in circuits:
         twin = twins.setdefault(c.snapshot, Twin(ds.snapshots[c.snapshot], noise="lindblad"))
         ideal = twins.setdefault("ideal", Twin(ds.snapshots[c.snapshot], noise="ideal"))
@@ -53,6 +61,10 @@ def main() -> int:
             meas = sum(n for k, n in c.counts.items() if k[w - 1 - b] != v) / shots
             bits[(dd, b, v)].append((meas, sum(p for k, p in pred.items() if k[w - 1 - b] != v)))
         jobs[(c.meta.get("job_id", "?"), dd)].append((1 - c.counts.get(answer, 0) / shots, 1 - pred.get(answer, 0.0)))
+        family = ("phase-flip code" if not circuit_is_classical(c.circuit)
+                  else "bit-flip code |111>" if "1" in answer else "bit-flip code |000>")
+        families[(family, dd)].append((1 - c.counts.get(answer, 0) / shots, 1 - pred.get(answer, 0.0),
+                                       hellinger({k: n / shots for k, n in c.counts.items()}, pred)))
     rows = []
     for (dd, b, v), pairs in sorted(bits.items()):
         m, p = np.mean(pairs, axis=0)
@@ -69,6 +81,13 @@ def main() -> int:
         rows.append([job, "yes" if dd else "no", f"{m:.3f}", f"{p:.3f}", f"{m / p:.2f}", f"{m - p:+.3f}", len(pairs)])
     print(tabulate(rows, headers=["job", "DD", "P(not the answer) measured", "predicted", "ratio", "excess",
                                   "circuits"], tablefmt="simple"))
+    print()
+    rows = []
+    for (family, dd), triples in sorted(families.items()):
+        m, p, h = np.mean(triples, axis=0)
+        rows.append([family, "yes" if dd else "no", f"{m:.3f}", f"{p:.3f}", f"{m / p:.2f}", f"{h:.4f}", len(triples)])
+    print(tabulate(rows, headers=["family", "DD", "P(not the answer) measured", "predicted", "ratio",
+                                  "mean Hellinger", "circuits"], tablefmt="simple"))
     return 0
 
 
