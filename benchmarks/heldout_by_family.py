@@ -35,6 +35,8 @@ for path in sys.argv[1:]:
         p = tw.run(c.circuit, transpile=False, seed=0).probabilities
         shots = sum(c.counts.values())
         fam = "bit-flip" if circuit_is_classical(c.circuit) else "phase-flip"
-        agg[(fam, "DD" if uses_dynamical_decoupling(c.circuit) else "no DD")].append(H({k: v / shots for k, v in c.counts.items()}, p))
+        dd = "DD" if uses_dynamical_decoupling(c.circuit) else "no DD"
+        agg[(fam, dd)].append(H({k: v / shots for k, v in c.counts.items()}, p))
     allh = [h for v in agg.values() for h in v]
-    print(path, f"all {np.mean(allh):.4f} ({len(allh)})", "  ".join(f"{a}/{b} {np.mean(v):.4f} ({len(v)})" for (a, b), v in sorted(agg.items())))
+    groups = "  ".join(f"{a}/{b} {np.mean(v):.4f} ({len(v)})" for (a, b), v in sorted(agg.items()))
+    print(path, f"all {np.mean(allh):.4f} ({len(allh)})", groups)

@@ -32,6 +32,19 @@ def _with_sigma(base: DeviceProfile, sigma_khz: float, qubits=(0,)) -> DevicePro
     return DeviceProfile.model_validate(d)
 
 
+def _echo(piece_ns: float, *, pulses: int) -> QuantumCircuit:
+    """sx - (wait - X - wait) x pulses - sx - measure: a Hahn echo (1 pulse) or XX decoupling (2)."""
+    qc = QuantumCircuit(1, 1)
+    qc.sx(0)
+    for _ in range(pulses):
+        qc.delay(piece_ns, 0, unit="ns")
+        qc.x(0)
+        qc.delay(piece_ns, 0, unit="ns")
+    qc.sx(0)
+    qc.measure(0, 0)
+    return qc
+
+
 def _ramsey_p1_analytic(t_ns, t1_ns, t2_ns, sigma_hz):
     """sx - wait t - sx from |0>: P(1) with amplitude damping, Markovian T2 and a Gaussian static detuning."""
     sx = np.array([[1 + 1j, 1 - 1j], [1 - 1j, 1 + 1j]]) / 2
@@ -65,13 +78,7 @@ def test_ramsey_envelope_is_gaussian_times_exponential(near_ideal_line5, t_us):
 
 def test_echo_refocuses_the_static_detuning(near_ideal_line5):
     prof = _with_sigma(near_ideal_line5, 40.0)
-    qc = QuantumCircuit(1, 1)
-    qc.sx(0)
-    qc.delay(6000, 0, unit="ns")
-    qc.x(0)
-    qc.delay(6000, 0, unit="ns")
-    qc.sx(0)
-    qc.measure(0, 0)
+    qc = _echo(6000, pulses=1)
     with_noise = Twin(prof, noise=NOISE).run(qc, transpile=False).probabilities.get("1", 0.0)
     without = Twin(near_ideal_line5, noise=NOISE).run(qc, transpile=False).probabilities.get("1", 0.0)
     assert with_noise == pytest.approx(without, abs=GATE_DECOHERENCE)  # fully refocused
@@ -219,14 +226,7 @@ def test_ramsey_fringe_oscillates_at_the_mean_detuning(near_ideal_line5, t_us, q
 
 def test_echo_and_decoupling_refocus_the_mean_detuning(near_ideal_line5):
     prof = _with_detuning(near_ideal_line5, 40.0)
-    echo = QuantumCircuit(1, 1)
-    echo.sx(0)
-    for _ in range(2):  # an XX decoupling sequence: t/4 - X - t/2 - X - t/4
-        echo.delay(3000, 0, unit="ns")
-        echo.x(0)
-        echo.delay(3000, 0, unit="ns")
-    echo.sx(0)
-    echo.measure(0, 0)
+    echo = _echo(3000, pulses=2)  # an XX decoupling sequence: t/4 - X - t/2 - X - t/4
     p_det = Twin(prof, noise=NOISE).run(echo, transpile=False).probabilities.get("1", 0.0)
     p_clean = Twin(near_ideal_line5, noise=NOISE).run(echo, transpile=False).probabilities.get("1", 0.0)
     assert p_det == pytest.approx(p_clean, abs=GATE_DECOHERENCE)
