@@ -36,8 +36,7 @@ def main() -> int:
     from qpu_twin import Twin
     from qpu_twin.data import load_dataset
     from qpu_twin.data.classify import uses_dynamical_decoupling
-    from qpu_twin.metrics import hellinger
-    from qpu_twin.noise.quasi_static import circuit_is_classical
+    from qpu_twin.benchmark.diagnostics import error_by_family
 
     warnings.simplefilter("ignore")
     ds = load_dataset(Path(__file__).resolve().parents[1] / DATASET)
@@ -45,12 +44,13 @@ def main() -> int:
     twins: dict = {}
     bits = defaultdict(list)  # (dd, clbit, ideal value) -> [(measured, predicted)]
     jobs = defaultdict(list)  # (job, dd) -> [(measured error, predicted error)] of the whole answer
-    families = defaultdict(list)  # (family, dd) -> [(measured error, predicted error, Hellinger)]
+    preds, ideals = {}, {}
     for c in circuits:
         twin = twins.setdefault(c.snapshot, Twin(ds.snapshots[c.snapshot], noise="lindblad"))
         ideal = twins.setdefault("ideal", Twin(ds.snapshots[c.snapshot], noise="ideal"))
         pred = twin.run(c.circuit, transpile=False, seed=0).probabilities
         p_ideal = ideal.run(c.circuit, transpile=False, seed=0).probabilities
+        preds[c.name], ideals[c.name] = pred, p_ideal
         answer = max(p_ideal, key=p_ideal.get)
         if p_ideal[answer] < 1 - 1e-9:
             raise SystemExit(f"{c.name}: the ideal circuit has no unique answer (P = {p_ideal[answer]})")
@@ -61,10 +61,6 @@ def main() -> int:
             meas = sum(n for k, n in c.counts.items() if k[w - 1 - b] != v) / shots
             bits[(dd, b, v)].append((meas, sum(p for k, p in pred.items() if k[w - 1 - b] != v)))
         jobs[(c.meta.get("job_id", "?"), dd)].append((1 - c.counts.get(answer, 0) / shots, 1 - pred.get(answer, 0.0)))
-        family = ("phase-flip code" if not circuit_is_classical(c.circuit)
-                  else "bit-flip code |111>" if "1" in answer else "bit-flip code |000>")
-        families[(family, dd)].append((1 - c.counts.get(answer, 0) / shots, 1 - pred.get(answer, 0.0),
-                                       hellinger({k: n / shots for k, n in c.counts.items()}, pred)))
     rows = []
     for (dd, b, v), pairs in sorted(bits.items()):
         m, p = np.mean(pairs, axis=0)
@@ -82,12 +78,8 @@ def main() -> int:
     print(tabulate(rows, headers=["job", "DD", "P(not the answer) measured", "predicted", "ratio", "excess",
                                   "circuits"], tablefmt="simple"))
     print()
-    rows = []
-    for (family, dd), triples in sorted(families.items()):
-        m, p, h = np.mean(triples, axis=0)
-        rows.append([family, "yes" if dd else "no", f"{m:.3f}", f"{p:.3f}", f"{m / p:.2f}", f"{h:.4f}", len(triples)])
-    print(tabulate(rows, headers=["family", "DD", "P(not the answer) measured", "predicted", "ratio",
-                                  "mean Hellinger", "circuits"], tablefmt="simple"))
+    fe = error_by_family(circuits, {"datasheet twin": lambda c: preds[c.name]}, ideal=lambda c: ideals[c.name])
+    print(fe.table(fmt="simple"))
     return 0
 
 

@@ -10,6 +10,14 @@ model's predicted distributions through statistics that point at physics:
   per stabilizer (:class:`~qpu_twin.data.classify.RepetitionCodeLayout`): errors
   localised in time (a round) and space (a link).
 
+:func:`error_by_family` adds the coarsest localisation: per circuit family
+(:func:`code_family`: bit-flip code on a basis state, phase-flip code, each with
+and without dynamical decoupling) the probability of not getting the ideal
+answer, measured (95 % bootstrap interval) vs predicted by each model, and the
+mean Hellinger distance. Families that differ only in which errors they can see
+(a basis state sees no dephasing; decoupling refocuses a frame offset) tell which
+physics a model lacks.
+
 Each statistic is averaged over the circuits of a family; the measured value
 carries a 95 % interval from a multinomial bootstrap of every circuit's counts
 (the shot noise of the data; the prediction is exact). ``z`` is
@@ -37,6 +45,77 @@ def default_family(bc: MeasuredCircuit) -> str:
     """``"<job id[:8]> DD"`` / ``"<job id[:8]> no DD"`` (or the circuit name's prefix without a job id)."""
     job = str(bc.meta.get("job_id", "")) or bc.name.split("/")[0]
     return f"{job[:8]} {'DD' if uses_dynamical_decoupling(bc.circuit) else 'no DD'}"
+
+
+#: gates that map basis states to basis states and how they act on the bits (diagonal ones do nothing)
+_FLIP1 = frozenset({"x", "y"})
+_DIAGONAL = frozenset({"z", "id", "rz", "p", "u1", "s", "sdg", "t", "tdg", "cz", "rzz", "cp", "crz"})
+
+
+def classical_answer(circuit) -> str | None:
+    """The noiseless outcome of a circuit that maps basis states to basis states, else None.
+
+    Bits are tracked through X/Y, CX/CY, CCX, SWAP, diagonal gates (no effect),
+    measure and reset from |0...0>; any other operation (a superposition, a
+    conditional) gives None. The bitstring is Qiskit-ordered (clbit 0 rightmost);
+    a clbit never written reads 0.
+    """
+    bits: dict[int, int] = {}
+    clbits = [0] * circuit.num_clbits
+    for inst in circuit.data:
+        name = inst.operation.name
+        qs = [circuit.find_bit(q).index for q in inst.qubits]
+        if name in ("delay", "barrier") or name in _DIAGONAL:
+            continue
+        if name in _FLIP1:
+            bits[qs[0]] = 1 - bits.get(qs[0], 0)
+        elif name in ("cx", "cy"):
+            if bits.get(qs[0], 0):
+                bits[qs[1]] = 1 - bits.get(qs[1], 0)
+        elif name == "ccx":
+            if bits.get(qs[0], 0) and bits.get(qs[1], 0):
+                bits[qs[2]] = 1 - bits.get(qs[2], 0)
+        elif name == "swap":
+            bits[qs[0]], bits[qs[1]] = bits.get(qs[1], 0), bits.get(qs[0], 0)
+        elif name == "measure":
+            clbits[circuit.find_bit(inst.clbits[0]).index] = bits.get(qs[0], 0)
+        elif name == "reset":
+            bits[qs[0]] = 0
+        else:
+            return None
+    return "".join(str(b) for b in reversed(clbits))
+
+
+def code_family(bc: MeasuredCircuit) -> str:
+    """The repetition-code family of a circuit, with ``" DD"`` / ``" no DD"`` (dynamical decoupling).
+
+    * ``"bit-flip code |0..0>"`` (the code qubits' ideal final bits) for a code
+      that only maps basis states to basis states (:func:`classical_answer`);
+    * ``"phase-flip code"`` when the links see gates other than basis-state maps
+      (X-parity checks: a basis change around the CX gates);
+    * ``"bit-flip code, superposition"`` when only code qubits leave the basis;
+    * ``"other circuits"`` for anything that is not a repetition code
+      (:func:`~qpu_twin.data.classify.repetition_code_layout`).
+    """
+    c = bc.circuit
+    dd = "DD" if uses_dynamical_decoupling(c) else "no DD"
+    try:
+        lay = repetition_code_layout(c)
+    except DataError:
+        return f"other circuits {dd}"
+    answer = classical_answer(c)
+    if answer is not None:
+        n = len(answer)
+        return f"bit-flip code |{''.join(answer[n - 1 - b] for b in lay.code_clbits)}> {dd}"
+    links = set(lay.links)
+    for inst in c.data:
+        name = inst.operation.name
+        if name in ("delay", "barrier", "measure", "reset") or name in _DIAGONAL or name in _FLIP1 or \
+                name in ("cx", "cy", "ccx", "swap"):
+            continue
+        if links.intersection(c.find_bit(q).index for q in inst.qubits):
+            return f"phase-flip code {dd}"
+    return f"bit-flip code, superposition {dd}"
 
 
 def _dist_array(dist: Mapping[str, float], nbits: int) -> np.ndarray:
@@ -247,3 +326,151 @@ def _labels(kind: str, nbits: int, layout) -> list[str]:
     rounds = layout.rounds + 1
     return [f"round {r + 1}{' (final)' if r == rounds - 1 else ''} link {j}" for r in range(rounds)
             for j in range(len(layout.links))]
+
+
+@dataclass(frozen=True)
+class FamilyError:
+    """One model on one family: P(not the ideal answer) measured (95 % interval) and predicted, mean Hellinger."""
+
+    family: str
+    model: str
+    circuits: int
+    measured: float
+    low: float
+    high: float
+    predicted: float
+    hellinger: float
+
+    @property
+    def ratio(self) -> float:
+        """measured / predicted error (above 1: error the model lacks)."""
+        return self.measured / self.predicted if self.predicted > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class FamilyErrors:
+    """:func:`error_by_family`: rows per (family, model), with a table and a plot."""
+
+    rows: tuple[FamilyError, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def families(self) -> list[str]:
+        return sorted({r.family for r in self.rows})
+
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(r.model for r in self.rows))
+
+    def get(self, family: str, model: str) -> FamilyError:
+        for r in self.rows:
+            if r.family == family and r.model == model:
+                return r
+        raise KeyError(f"no row for family {family!r} and model {model!r} (families: {self.families()}, "
+                       f"models: {self.models()})")
+
+    def table(self, fmt: str = "github") -> str:
+        """Per family: measured error with interval, then each model's predicted error, ratio and Hellinger."""
+        from tabulate import tabulate
+
+        models = self.models()
+        headers = ["family", "circuits", "P(not the answer) measured", "95% CI"]
+        for m in models:
+            headers += [f"{m}: predicted", "ratio", "mean Hellinger"]
+        rows = []
+        for fam in self.families():
+            first = self.get(fam, models[0])
+            row = [fam, first.circuits, f"{first.measured:.4f}", f"[{first.low:.4f}, {first.high:.4f}]"]
+            for m in models:
+                r = self.get(fam, m)
+                row += [f"{r.predicted:.4f}", f"{r.ratio:.2f}", f"{r.hellinger:.4f}"]
+            rows.append(row)
+        out = tabulate(rows, headers=headers, tablefmt=fmt)
+        skipped = self.meta.get("without_answer", ())
+        if skipped:
+            out += (f"\n({len(skipped)} circuits without a unique ideal answer are not in this table: "
+                    f"{', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''})")
+        return out
+
+    def plot(self, ax=None):
+        """Measured (95 % interval) vs each model's predicted P(not the answer) per family; returns the figure."""
+        import matplotlib.pyplot as plt
+
+        fams, models = self.families(), self.models()
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(fams)), 3.6))
+        else:
+            fig = ax.figure
+        x = np.arange(len(fams))
+        first = [self.get(f, models[0]) for f in fams]
+        meas = np.array([r.measured for r in first])
+        yerr = np.array([[r.measured - r.low for r in first], [r.high - r.measured for r in first]])
+        ax.errorbar(x, meas, yerr=yerr, fmt="o", color="k", label="measured (95 % CI)")
+        for k, m in enumerate(models):
+            ax.plot(x + 0.1 * (k + 1), [self.get(f, m).predicted for f in fams], "s", mfc="none", label=m)
+        ax.set_xticks(x)
+        ax.set_xticklabels(fams, rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel("P(not the ideal answer)")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
+
+
+def error_by_family(circuits: Sequence[MeasuredCircuit], models: Mapping[str, Callable[[MeasuredCircuit],
+                    Mapping[str, float]]], *, ideal: Callable[[MeasuredCircuit], Mapping[str, float]] | None = None,
+                    family: Callable[[MeasuredCircuit], str] = code_family, resamples: int = 200,
+                    seed: int = 0) -> FamilyErrors:
+    """Per family and model: P(outcome != the ideal answer), measured vs predicted, and the mean Hellinger.
+
+    Parameters
+    ----------
+    circuits : MeasuredCircuit with counts
+    models : name -> callable circuit -> predicted distribution (e.g. ``Model.predict`` of the harness)
+    ideal : callable, optional
+        Circuit -> noiseless distribution, for circuits without a stated ``answer``
+        whose answer :func:`classical_answer` cannot give (superpositions). A circuit whose ideal distribution has no
+        outcome of probability 1 (to 1e-9) has no answer: it is left out and named
+        in ``meta["without_answer"]`` (and under the table).
+    family : callable
+        Circuit -> family label (default :func:`code_family`).
+    resamples : int
+        Binomial bootstrap resamples of every circuit's count of the answer (the
+        interval of the measured mean; the predictions are exact).
+    """
+    from ..metrics import hellinger
+
+    resamples = check_int("resamples", resamples, minimum=2)
+    if not models:
+        raise BenchmarkError("error_by_family: no model given")
+    circuits = [c for c in circuits if c.counts]
+    if not circuits:
+        raise BenchmarkError("error_by_family: no circuit with measured counts")
+    rng = np.random.default_rng(seed)
+    groups: dict[str, list[tuple[MeasuredCircuit, str]]] = {}
+    without = []
+    for c in circuits:
+        answer = c.answer if c.answer else classical_answer(c.circuit)
+        if answer is None and ideal is not None:
+            dist = ideal(c)
+            best = max(sorted(dist), key=lambda k: dist[k])
+            answer = best if dist[best] >= 1 - 1e-9 else None
+        if answer is None:
+            without.append(c.name)
+            continue
+        groups.setdefault(family(c), []).append((c, answer))
+    rows = []
+    for fam in sorted(groups):
+        members = groups[fam]
+        shots = np.array([c.shots for c, _ in members])
+        p_ans = np.array([c.counts.get(a, 0) / c.shots for c, a in members])
+        meas = float(np.mean(1 - p_ans))
+        boot = np.mean(1 - rng.binomial(shots[:, None], p_ans[:, None], size=(len(members), resamples))
+                       / shots[:, None], axis=0)
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        centre = float(np.mean(boot))
+        freq = [{k: n / c.shots for k, n in c.counts.items()} for c, _ in members]
+        for name, predict in models.items():
+            preds = [predict(c) for c, _ in members]
+            pred_err = float(np.mean([1 - float(p.get(a, 0.0)) / sum(p.values()) for p, (_, a) in zip(preds, members)]))
+            h = float(np.mean([hellinger(f, p) for f, p in zip(freq, preds)]))
+            rows.append(FamilyError(fam, name, len(members), meas, meas - (centre - float(lo)),
+                                    meas + (float(hi) - centre), pred_err, h))
+    return FamilyErrors(tuple(rows), {"resamples": resamples, "seed": seed, "without_answer": tuple(without)})

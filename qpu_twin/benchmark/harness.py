@@ -517,6 +517,7 @@ def _diagnostics_section(ds: HardwareDataset, models: list[Model], folder, plt) 
                           headers=["statistic", "mean |meas - pred|", "mean meas - pred", "RMS z", "n"],
                           tablefmt="github"))
     lines.append("")
+    lines += _family_lines(circuits, models, main, folder, plt)
     for kind in ("detection", "marginal", "correlation"):
         if not d.select(kind):
             continue
@@ -527,6 +528,25 @@ def _diagnostics_section(ds: HardwareDataset, models: list[Model], folder, plt) 
         if kind != "correlation":
             lines += [d.table(kind), ""]
     return lines
+
+
+def _family_lines(circuits, models: list[Model], main: Model, folder, plt) -> list[str]:
+    """P(not the ideal answer) per code family (:func:`.diagnostics.error_by_family`): table and plot."""
+    from .diagnostics import error_by_family
+
+    ideal = next((m for m in models if m.name == "ideal"), None)
+    shown = [main] + [m for m in models if m.name in ("aer_properties", "aer_backend")]
+    fe = error_by_family(circuits, {m.name: m.predict for m in shown}, ideal=ideal.predict if ideal else None)
+    if not fe.rows:
+        return []
+    fig = fe.plot()
+    fig.savefig(folder / "diagnostics_family.png", dpi=110)
+    plt.close(fig)
+    return ["### per circuit family", "",
+            "P(outcome is not the ideal answer) per family (`code_family`: bit-flip codes on a basis state, "
+            "phase-flip codes, with / without dynamical decoupling), measured with its 95 % bootstrap interval "
+            "and predicted, with the mean Hellinger distance of each model.", "",
+            fe.table(), "", "![family](diagnostics_family.png)", ""]
 
 
 def _stopped(checkpoint, ident: dict, records: list, total: int):

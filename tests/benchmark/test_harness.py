@@ -32,3 +32,5 @@ def test_harness_on_a_fake_backend(tmp_path):
     assert all("measured:success" in r or "measured:hop" in r for r in report.circuits)
     md = write_report(report, live, tmp_path / "rep", models=models)
     assert "mean Hellinger" in open(md).read() and (tmp_path / "rep" / "models.png").stat().st_size > 1000
+    # the per-family diagnostics: circuits with a known answer (mirror, BV), measured vs predicted error
+    assert "### per circuit family" in open(md).read() and (tmp_path / "rep" / "diagnostics_family.png").exists()
