@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import statistics
 import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tabulate import tabulate  # noqa: E402
 
-from qpu_twin.parallel import worker_stats  # noqa: E402
+from qpu_twin.parallel import local_process_pool, worker_stats  # noqa: E402
 
 DATASET = "calibration_data/ibm_repetition_codes_2022"
 
@@ -64,7 +62,7 @@ class Executors:
         if kind == "serial":
             return None, None, 0.0
         if kind == "pool":
-            ex = ProcessPoolExecutor(self.n, mp_context=multiprocessing.get_context("spawn"))
+            ex = local_process_pool(self.n)
             _worker_rss(ex, self.n)
             return ex, ex.shutdown, time.perf_counter() - t0
         from dask.distributed import Client, LocalCluster

@@ -51,6 +51,51 @@ def check_executor(executor, *, name: str = "executor"):
                         f"{hint}")
 
 
+#: threads each task may use in this process when it is a worker of :func:`local_process_pool` (None elsewhere)
+_WORKER_THREADS: int | None = None
+#: the thread-count variables of OpenMP and the BLAS libraries (Dask's nanny sets the same ones to 1)
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def worker_threads() -> int | None:
+    """Threads a task may use here: set in the workers of :func:`local_process_pool`, else None (library defaults).
+
+    Multi-threaded libraries called by tasks (Aer's OpenMP shots and state updates, BLAS) take
+    it as their thread count, so that N workers on N cores do not start N x cores threads that
+    wait for each other (Aer's OpenMP threads spin while they wait).
+    """
+    return _WORKER_THREADS
+
+
+def init_worker(threads: int) -> None:
+    """Initializer of a local worker process: ``threads`` threads per task (OpenMP and BLAS, this process)."""
+    global _WORKER_THREADS
+    _WORKER_THREADS = check_int("threads", threads, minimum=1)
+    for var in _THREAD_ENV:
+        os.environ[var] = str(_WORKER_THREADS)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(_WORKER_THREADS)  # libraries already loaded (numpy's BLAS)
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        pass
+
+
+def local_process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """``workers`` local processes (``spawn``: safe with numba and threaded BLAS), cores shared out among them.
+
+    Each worker runs its tasks with ``max(1, cores // workers)`` OpenMP/BLAS threads
+    (:func:`init_worker`), as Dask's worker processes do with one thread each; results
+    do not depend on the thread count (each task carries its own seed).
+    """
+    import multiprocessing
+
+    workers = check_int("workers", workers, minimum=1)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=init_worker, initargs=(threads,))
+
+
 def executor_workers(executor) -> int | None:
     """How many tasks ``executor`` runs at once, when it says so (process/thread pools, Dask, mpi4py); else None."""
     if executor is None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 from concurrent.futures.process import BrokenProcessPool
 import json
-import multiprocessing
 import os
 import re
 import signal
@@ -184,8 +183,24 @@ def test_cli_bench_whose_worker_died_writes_no_report(tmp_path, monkeypatch, cap
 # ------------------------------------------------------------------ a 2-process pool (fast: tiny line5 cases)
 @pytest.fixture(scope="module")
 def pool():
-    with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+    from qpu_twin.parallel import local_process_pool
+
+    with local_process_pool(2) as ex:  # what --workers 2 makes
         yield ex
+
+
+def test_local_pool_workers_share_out_the_cores(pool):
+    import os
+
+    from qpu_twin.parallel import worker_threads
+
+    want = max(1, (os.cpu_count() or 1) // 2)
+    assert worker_threads() is None  # this process is no worker: libraries keep their defaults
+    assert pool.submit(worker_threads).result() == want
+    # numpy's BLAS, loaded in the worker after it started (eval: a builtin, so it pickles)
+    info = pool.submit(eval, "__import__('numpy') and __import__('threadpoolctl').threadpool_info()").result()
+    blas = [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
+    assert blas and all(n == want for n in blas)
 
 
 def _circuits_with_delays():
@@ -462,3 +477,86 @@ def test_chunks_are_contiguous_cover_every_item_once_and_follow_the_worker_count
     assert executor_workers(Opaque()) is None
     assert chunked(range(4), Opaque()) == [[0], [1], [2], [3]]  # unknown size: one item per task
     assert executor_workers(None) == 1 and chunked([], Opaque()) == []
+
+
+def _two_pair_dataset():
+    """CX chains on the disjoint pairs (0, 1) and (2, 3) of line5: their parameters' searches can run at once."""
+    from qiskit import QuantumCircuit
+
+    from _synthetic import measured
+
+    from qpu_twin import load_profile
+    from qpu_twin.fit import FitParameter, profile_with
+
+    qcs = []
+    for a, b in ((0, 1), (2, 3)):
+        for k in (1, 3, 5):
+            qc = QuantumCircuit(5, 2)
+            qc.x(a)
+            for _ in range(k):
+                qc.cx(a, b)
+            qc.measure([a, b], [0, 1])
+            qcs.append(qc)
+    truth = profile_with(load_profile("line5"), [FitParameter("gate_error", ("cx", (0, 1)), 0.03),
+                                                FitParameter("prep_excited_prob", (2,), 0.02)])
+    return measured(truth, qcs, shots=3000, seed=9)
+
+
+def test_fit_searches_run_concurrently_on_a_pool_and_equal_serial(pool, monkeypatch):
+    import threading
+
+    from qpu_twin.fit import fit as fitmod
+    from qpu_twin.fit import fit_twin
+
+    data = _two_pair_dataset()
+    kw = dict(kinds=["p10", "gate_error", "prep_excited_prob"], sweeps=2, evals=4)
+    a = fit_twin("line5", data, **kw)
+    active, peak, lock = [0], [0], threading.Lock()
+    original = fitmod._Model.fit_one
+
+    def counting(self, i, **k):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            return original(self, i, **k)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(fitmod._Model, "fit_one", counting)
+    b = fit_twin("line5", data, executor=pool, **kw)
+    assert peak[0] >= 2  # the searches of (0, 1) and (2, 3) overlapped
+    assert [(p.label, p.value, p.stderr, p.at_bound) for p in a.parameters] == \
+        [(p.label, p.value, p.stderr, p.at_bound) for p in b.parameters]
+    assert a.history == b.history and a.profile.fingerprint == b.profile.fingerprint
+
+
+def test_interrupted_concurrent_fit_resumes_to_the_serial_result(pool, monkeypatch, tmp_path):
+    from qpu_twin.errors import Interrupted
+    from qpu_twin.fit import fit as fitmod
+    from qpu_twin.fit import fit_twin
+
+    data = _two_pair_dataset()
+    kw = dict(kinds=["p10", "gate_error", "prep_excited_prob"], sweeps=2, evals=4)
+    ref = fit_twin("line5", data, **kw)
+    calls, original = [0], fitmod._Model.fit_one
+
+    def ctrl_c_on_the_fourth(self, i, **k):
+        calls[0] += 1
+        if calls[0] == 4:  # in a search thread: reaches the fit's loop through the search's future
+            raise KeyboardInterrupt
+        return original(self, i, **k)
+
+    ck = tmp_path / "fit.ck.json"
+    monkeypatch.setattr(fitmod._Model, "fit_one", ctrl_c_on_the_fourth)
+    with pytest.raises(Interrupted, match="fit stopped after"):
+        fit_twin("line5", data, executor=pool, checkpoint=ck, **kw)
+    monkeypatch.setattr(fitmod._Model, "fit_one", original)
+    import json
+
+    assert 0 < json.loads(ck.read_text())["done"] < 15  # of 2 x (readout + 6 quantum) + final
+    res = fit_twin("line5", data, executor=pool, checkpoint=ck, resume=True, **kw)
+    assert [(p.label, p.value, p.stderr) for p in res.parameters] == [(p.label, p.value, p.stderr)
+                                                                       for p in ref.parameters]
+    assert res.history == ref.history

@@ -148,7 +148,10 @@ def _aer_predict(nm, bc: MeasuredCircuit, shots: int, seed: int) -> dict[str, fl
     if measures_only_at_end(bc.circuit):
         return aer_exact_distribution(bc.circuit, nm)
     # mid-circuit measurements: sample
-    counts = AerSimulator(noise_model=nm, seed_simulator=seed).run(bc.circuit, shots=shots).result().get_counts()
+    from ..parallel import worker_threads
+
+    sim = AerSimulator(noise_model=nm, seed_simulator=seed, max_parallel_threads=worker_threads() or 0)
+    counts = sim.run(bc.circuit, shots=shots).result().get_counts()
     # sorted: the order of Aer's counts depends on its OpenMP threads (Dask workers run with one), and the
     # finite-shot floor samples from this dict in its order
     return {k.replace(" ", ""): v / shots for k, v in sorted(counts.items())}

@@ -251,17 +251,16 @@ DASK_CONNECT_TIMEOUT_S = 20
 def executor_from_cli(workers: int | None = None, dask_scheduler: str | None = None):
     """The executor of ``--workers N`` / ``--dask-scheduler ADDRESS`` (``None``: serial), closed at the end.
 
-    ``--workers``: a ``ProcessPoolExecutor`` with the ``spawn`` start method (safe with numba
-    and threaded BLAS). ``--dask-scheduler``: ``Client(ADDRESS).get_executor()``; a missing
+    ``--workers``: :func:`qpu_twin.parallel.local_process_pool` (``spawn`` processes, the cores
+    shared out among them). ``--dask-scheduler``: ``Client(ADDRESS).get_executor()``; a missing
     ``distributed`` or an unreachable scheduler is an :class:`ArgumentError` naming the option.
     """
     if workers is not None and dask_scheduler is not None:
         raise ArgumentError("--workers and --dask-scheduler exclude each other")
     if workers is not None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        from ..parallel import local_process_pool
 
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        ex = local_process_pool(workers)
         try:
             yield ex
         finally:

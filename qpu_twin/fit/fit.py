@@ -34,7 +34,10 @@ neglected, which the docs state).
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import copy
 import math
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -143,6 +146,8 @@ _DETUNING_KINDS = ("detuning_khz", "detuning_sigma_khz")
 #: grid points of the first scan of a ``detuning_khz`` search (its likelihood is a fringe, not one valley)
 DETUNING_GRID = 13
 KINDS = tuple(_BOUNDS)
+#: Parameter searches run at once per worker of an executor (:meth:`_Model.fit_concurrently`).
+SEARCHES_PER_WORKER = 2
 #: Largest number of fit sweeps (rounds of readout + quantum blocks).
 MAX_SWEEPS = 1000
 
@@ -270,6 +275,7 @@ class _Model:
         self.noise["readout"] = False
         self.executor, self.retries = executor, retries
         self._qpy: dict[int, bytes] = {}
+        self._cancel: threading.Event | None = None  # set: a concurrent search stops at its next evaluation
         self.twin = Twin(self._profile(), noise=self.noise)
         self.twin._enable_schedule_cache()  # the terms' circuits are never mutated: schedule each once
         self._simulate_all(terms, self.twin)
@@ -479,6 +485,8 @@ class _Model:
 
         def evaluate(us: Sequence[float]) -> list[float]:
             new = [u for u in dict.fromkeys(us) if u not in memo]
+            if new and self._cancel is not None and self._cancel.is_set():
+                raise _Cancelled
             if new:  # simulated together: one batch of tasks on an executor
                 dists = self._simulate_trials(terms, i, [value(u) for u in new])
                 for u, d in zip(new, dists):
@@ -543,6 +551,59 @@ class _Model:
                 t.p_act = arr
         else:
             self._simulate_all(terms, self.twin, parent=before)
+
+
+    def fit_concurrently(self, indices: Sequence[int], *, evals: int, searches: int, on_commit) -> None:
+        """:meth:`fit_one` for each of ``indices`` in this order, up to ``searches`` of them at once.
+
+        A search starts when its affected circuits are disjoint from those of every earlier
+        unfinished search of the list: every parameter value it does not see yet (an earlier
+        search still running) cannot change its circuits' distributions, so it evaluates exactly
+        what the serial order evaluates. Searches run in threads here and send their circuits to
+        the executor, which then has work from several searches at once instead of the few
+        circuits of one trial. A finished search's value is applied at once;
+        ``on_commit(position, params)`` is called in list order with the parameters as the
+        serial fit has them after that step (for checkpoints), so the fit equals the serial
+        one bit for bit.
+        """
+        indices = list(indices)
+        blocks = [frozenset(id(t) for t in self._affected_terms(self.params[i])) for i in indices]
+        committed = list(self.params)
+        running: dict[int, tuple[_Model, cf.Future]] = {}
+        finished: dict[int, FitParameter] = {}
+        nxt = 0
+        cancel = threading.Event()
+        pool = cf.ThreadPoolExecutor(max(1, searches), thread_name_prefix="qpu_twin-fit-search")
+        try:
+            while nxt < len(indices):
+                for j in range(nxt, len(indices)):
+                    if len(running) >= searches:
+                        break
+                    if j in running or j in finished:
+                        continue
+                    if all(blocks[m].isdisjoint(blocks[j]) for m in range(nxt, j) if m not in finished):
+                        view = copy.copy(self)  # shares terms and caches; its own parameters and twin
+                        view.params, view._cancel = list(self.params), cancel
+                        running[j] = (view, pool.submit(view.fit_one, indices[j], evals=evals))
+                done, _ = cf.wait([f for _, f in running.values()], return_when=cf.FIRST_COMPLETED)
+                for j in sorted(j for j, (_, f) in running.items() if f in done):
+                    view, fut = running.pop(j)
+                    fut.result()  # a search's error propagates here
+                    i = indices[j]
+                    finished[j] = view.params[i]
+                    self.params[i] = view.params[i]
+                    self.twin = self.twin.with_profile(profile_with(self.base, self.params))
+                while nxt in finished:
+                    committed[indices[nxt]] = finished[nxt]
+                    nxt += 1
+                    on_commit(nxt - 1, list(committed))
+        finally:
+            cancel.set()  # on an error or Ctrl-C: the running searches stop at their next evaluation
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Cancelled(Exception):
+    """A concurrent search was stopped (another one failed, or Ctrl-C)."""
 
 
 def _actual(twin: Twin, circuit, num_clbits: int) -> np.ndarray:
@@ -632,8 +693,11 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
         the executor says how many it has), each worker keeping the current
         twin and deriving the trial twins from it (only the changed maps are
         integrated); the three points of a curvature go out as one batch.
-        The search itself runs here, in the serial order, so the result
-        equals the serial fit (``None``) bit for bit.
+        Up to ``SEARCHES_PER_WORKER`` parameter searches per worker run at
+        once (threads here) where their circuits are disjoint
+        (:meth:`_Model.fit_concurrently`); each sees exactly the values the
+        serial order gives it, so the result equals the serial fit
+        (``None``) bit for bit.
     retries : int
         Resubmissions of a term whose worker died; then :class:`FitError` names the terms.
     """
@@ -692,9 +756,36 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
     # (parameters, history, steps done) after the last finished step, replaced in one assignment (a step in
     # progress moves the parameters; a Ctrl-C saves this, and resuming redoes the interrupted step)
     saved = (list(model.params), list(history), done)
+    from ..parallel import executor_workers
+
+    searches = 1 if executor is None else SEARCHES_PER_WORKER * (executor_workers(executor) or 2)
+
+    def commit(k: int, params: list[FitParameter]) -> None:
+        nonlocal saved
+        saved = (params, list(history), k + 1)
+        bar.update(1)
+        if checkpoint is not None:
+            _write_checkpoint(checkpoint, ident, *saved, seconds_before + time.perf_counter() - t0)
+
     try:
-        for k in range(done, len(steps)):
+        k = done
+        while k < len(steps):
             step = steps[k]
+            if step[0] == "quantum" and searches > 1:  # a quantum block as concurrent searches (same numbers)
+                e = k
+                while e < len(steps) and steps[e][0] == "quantum":
+                    e += 1
+
+                def on_commit(pos: int, params: list[FitParameter], k0: int = k, e0: int = e) -> None:
+                    if k0 + pos + 1 == e0:  # the block's last step: every search of it has finished
+                        history.append({"stage": f"sweep {steps[k0][1] + 1} quantum",
+                                        "log_posterior": model.log_posterior()})
+                    commit(k0 + pos, params)
+
+                model.fit_concurrently([steps[x][2] for x in range(k, e)], evals=evals, searches=searches,
+                                       on_commit=on_commit)
+                k = e
+                continue
             if step[0] == "quantum":
                 model.fit_one(step[2], evals=evals)
                 if k + 1 == len(steps) or steps[k + 1][0] != "quantum":
@@ -703,10 +794,8 @@ def fit_twin(profile: DeviceProfile, circuits: Sequence[MeasuredCircuit], *,
                 model.fit_readout()
                 label = f"sweep {step[1] + 1} readout" if step[0] == "readout" else "final readout"
                 history.append({"stage": label, "log_posterior": model.log_posterior()})
-            saved = (list(model.params), list(history), k + 1)
-            bar.update(1)
-            if checkpoint is not None:
-                _write_checkpoint(checkpoint, ident, *saved, seconds_before + time.perf_counter() - t0)
+            commit(k, list(model.params))
+            k += 1
     except KeyboardInterrupt:
         bar.close()
         if checkpoint is None:

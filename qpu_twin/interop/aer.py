@@ -199,7 +199,9 @@ def aer_exact_distribution(compiled, noise_model) -> dict[str, float]:
         raise ArgumentError(f"aer_exact_distribution: circuit {compiled.name!r} measures nothing")
     qubits = [q for q, _ in meas]
     body.save_density_matrix(qubits=qubits, label="rho")
-    sim = AerSimulator(method="density_matrix", noise_model=noise_model)
+    from ..parallel import worker_threads
+
+    sim = AerSimulator(method="density_matrix", noise_model=noise_model, max_parallel_threads=worker_threads() or 0)
     rho = np.asarray(sim.run(body, shots=1).result().data(0)["rho"])
     m = len(qubits)
     t = np.real(np.diag(rho)).reshape([2] * m)  # axis i <-> qubits[m-1-i]
