@@ -402,7 +402,7 @@ API: list[Entry] = [
         "level": CHOICE("lindbald"),
         **{b: BOOL() for b in ("idle", "delays", "zz", "readout", "decoherence", "gate_error", "reset_error",
                                "preparation", "readout_window", "backaction", "spectators", "correlated_readout",
-                               "leakage", "quasi_static")},
+                               "leakage", "quasi_static", "coherent_errors")},
         "zz_scheme": CHOICE("dresed"),
     }),
     Entry("NoiseOptions.coerce", qpu_twin.NoiseOptions.coerce, fn(qpu_twin.NoiseOptions.coerce), good(noise="aer"), {

@@ -287,7 +287,7 @@ def test_schedule_cache_reuses_schedules_across_noise_only_profile_changes():
                     "overrotation": 0.01, "zz_khz": -40.0, "prep_excited_prob": 0.01, "detuning_khz": 12.0,
                     "detuning_sigma_khz": 5.0, "readout_t1_window_ns": 100.0, "meas_excitation_prob": 0.01,
                     "meas_relaxation_prob": 0.01, "leakage_prob": 0.001, "leakage_lifetime_us": 20.0,
-                    "reset_error": 0.02}
+                    "reset_error": 0.02, "ix_error_rad": 0.05, "zx_error_rad": -0.04}
     assert set(trial_values) == set(KINDS)  # every kind a fit can change
     targets = {"qubit": (0,), "gate": ("cx", (0, 1)), "zz": (0, 1)}
     for kind, value in trial_values.items():

@@ -35,7 +35,7 @@ def add_parser(sub) -> None:
                    help="comma-separated parameter kinds: p10, p01, gate_error, t1_us, t2_us, zz_khz, overrotation "
                    "and the physics beyond the datasheet: prep_excited_prob, meas_excitation_prob, "
                    "meas_relaxation_prob, readout_t1_window_ns, leakage_prob, detuning_sigma_khz, detuning_khz, "
-                   "reset_error "
+                   "reset_error, ix_error_rad, zx_error_rad "
                    "(docs/architecture.md)")
     p.add_argument("--sweeps", type=int_in(1, 100), default=2,
                    help="rounds of (readout block, each quantum parameter), 1 to 100")

@@ -14,6 +14,13 @@ Parameters (``FitParameter.kind``):
 * ``zz_khz``: Gaussian prior at the datasheet value, sigma = max(50 %, 20 kHz).
 * ``overrotation``: coherent over-rotation fraction of a gate, Gaussian prior
   at 0, sigma = 0.05.
+* ``ix_error_rad`` / ``zx_error_rad``: coherent IX / ZX error of a two-qubit
+  gate (rad; for cx(a, b) the target over-rotates by ix + zx when the control
+  is |0>, by ix - zx when it is |1>); Gaussian prior at 0 (or the profile's
+  value), sigma = 0.1 rad, searched over +-3 sigma. A single gate's flip
+  probability is even in the angle, so the fit reports one of the mirror
+  values; the relative signs of gates acting on the same qubit are what the
+  data fix.
 * ``detuning_khz``: mean offset of a qubit's frequency from its drive frame
   (drift since calibration), for the qubits some circuit puts in superposition;
   Gaussian prior at 0 (or the profile's value), sigma = 25 kHz. Its likelihood
@@ -138,10 +145,12 @@ _BOUNDS = {"p10": (1e-5, 0.5), "p01": (1e-5, 0.5), "gate_error": (1e-6, 0.5), "t
            # the new physics (issue #14): Gaussian priors at the profile's value (0 when it gives none)
            "prep_excited_prob": (0.0, 0.3), "meas_excitation_prob": (0.0, 0.3), "meas_relaxation_prob": (0.0, 0.3),
            "readout_t1_window_ns": (0.0, 1e5), "leakage_prob": (0.0, 0.1), "detuning_sigma_khz": (0.0, 500.0),
-           "reset_error": (0.0, 0.5), "detuning_khz": (-500.0, 500.0)}
+           "reset_error": (0.0, 0.5), "detuning_khz": (-500.0, 500.0), "ix_error_rad": (-1.0, 1.0),
+           "zx_error_rad": (-1.0, 1.0)}
 #: prior standard deviations of the new-physics kinds (absolute, in the kind's unit)
 _NEW_PHYSICS_SIGMA = {"prep_excited_prob": 0.05, "meas_excitation_prob": 0.05, "meas_relaxation_prob": 0.05,
-                      "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05, "detuning_khz": 25.0}
+                      "leakage_prob": 0.01, "detuning_sigma_khz": 50.0, "reset_error": 0.05, "detuning_khz": 25.0,
+                      "ix_error_rad": 0.1, "zx_error_rad": 0.1}
 _DETUNING_KINDS = ("detuning_khz", "detuning_sigma_khz")
 #: grid points of the first scan of a ``detuning_khz`` search (its likelihood is a fringe, not one valley)
 DETUNING_GRID = 13
@@ -230,6 +239,10 @@ def default_parameters(profile: DeviceProfile, circuits: Sequence[MeasuredCircui
             for name, qs in sorted(used_gates):
                 if profile.has_gate(name, qs):
                     out.append(_new_physics_param(profile, kind, (name, qs)))
+        elif kind in ("ix_error_rad", "zx_error_rad"):
+            for name, qs in sorted(used_gates):  # two-qubit gates only
+                if profile.has_gate(name, qs):
+                    out.append(_new_physics_param(profile, kind, (name, qs)))
         else:  # pragma: no cover - _check_kinds refused it
             raise FitError(f"kinds: unknown parameter kind {kind!r}")
     return out
@@ -260,8 +273,10 @@ class FitResult:
     seconds: float = 0.0
 
     def table(self) -> list[dict[str, Any]]:
-        return [{"parameter": p.label, "kind": p.kind, "target": list(p.target) if p.kind not in
-                 ("gate_error", "overrotation") else [p.target[0], list(p.target[1])],
+        from ..profiles.edit import KINDS as EDIT_KINDS
+
+        return [{"parameter": p.label, "kind": p.kind, "target": list(p.target) if EDIT_KINDS[p.kind].entity != "gate"
+                 else [p.target[0], list(p.target[1])],
                  "datasheet": p.prior_value, "fitted": p.value, "stderr": p.stderr, "at_bound": p.at_bound}
                 for p in self.parameters]
 
@@ -511,8 +526,8 @@ class _Model:
                     o.kind == "t2_us" and o.target == p.target for o in self.params):
                 a = max(a, math.log(q.t2_us / 2))  # T2 is fitted too: keep T1 >= T2/2 (never clip T2)
         else:
-            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15, "detuning_khz": 3 * p.prior_sigma}.get(
-                p.kind, hi - lo)
+            width = {"zz_khz": 3 * p.prior_sigma, "overrotation": 0.15, "detuning_khz": 3 * p.prior_sigma,
+                     "ix_error_rad": 3 * p.prior_sigma, "zx_error_rad": 3 * p.prior_sigma}.get(p.kind, hi - lo)
             a, b = max(lo, p.value - width), min(hi, p.value + width)
             if p.kind == "readout_t1_window_ns":
                 b = min(b, self._max_window(p.target[0]))

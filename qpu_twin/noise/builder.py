@@ -188,7 +188,7 @@ class NoiseBuilder:
 
         def same_drive(name: str, qubits: tuple) -> bool:  # what a decoherence-only gate map depends on
             return (self.profile.has_gate(name, qubits) and profile.has_gate(name, qubits)
-                    and self.profile.gate(name, qubits).overrotation == profile.gate(name, qubits).overrotation)
+                    and self.profile.gate(name, qubits).coherent == profile.gate(name, qubits).coherent)
 
         zeta_now: dict[tuple, float] = {}
 
@@ -294,10 +294,10 @@ class NoiseBuilder:
                 s = self._aer_gate_map(name, qubits, u)
             else:
                 s = self._top_up(name, qubits, self._integrated_gate_map(name, qubits, u, params, duration,
-                                                                         gate.overrotation), u, gate.error)
+                                                                         self._coherent(gate)), u, gate.error)
         return self._store(key, s, self._note)
 
-    def _integrated_gate_map(self, name, qubits, u, params, duration, overrotation) -> np.ndarray:
+    def _integrated_gate_map(self, name, qubits, u, params, duration, coherent) -> np.ndarray:
         """A gate's drive with T1/T2 integrated, before the top-up to its stated error.
 
         Kept apart from the top-up, so that a fit varying the error composes a new top-up with
@@ -306,7 +306,7 @@ class NoiseBuilder:
         Qiskit's standard gates, whose name and parameters give the unitary).
         """
         key = ("gate-raw", name, qubits, params, duration, tuple(self._relax_params(q) for q in qubits),
-               overrotation)
+               coherent)
         s = self._cache.get(key)
         if s is None:
             shared = (_RAW_NAMESPACE, key) if name in _standard_gate_names() else None
@@ -315,18 +315,22 @@ class NoiseBuilder:
                 s = rec[0]
                 self.stats["shared_integrations"] += 1
             else:
-                s = self._lindblad_gate_map(name, qubits, u, duration, None, overrotation)
+                s = self._lindblad_gate_map(name, qubits, u, duration, None, coherent)
                 if shared is not None:
                     s = shared_map_cache().put(shared, s)
             self._cache[key] = s
         return s
 
-    def _gate_generator(self, qubits, u, duration, overrotation: float = 0.0):
-        """(H in rad/ns, per-qubit collapse operators) of a native gate of duration T: H = i log(U)/T."""
+    def _coherent(self, gate) -> tuple[float, float, float]:
+        """The gate's coherent errors as its drive uses them (zeros with ``coherent_errors`` off)."""
+        return gate.coherent if self.options.coherent_errors else (0.0, 0.0, 0.0)
+
+    def _gate_generator(self, qubits, u, duration, coherent=(0.0, 0.0, 0.0)):
+        """(H in rad/ns, per-qubit collapse operators) of a native gate of duration T: H = i log(U)/T
+        with the gate's coherent errors (:func:`~qpu_twin.noise.channels.coherent_generator`)."""
         h = 1j * scipy.linalg.logm(u) / duration  # rad/ns
         h = 0.5 * (h + h.conj().T)
-        if overrotation:
-            h = h * (1.0 + overrotation)  # coherent over-rotation: the drive implements U^(1+eps)
+        h = ch.coherent_generator(h, duration, coherent)
         return h, [self._collapse_ops(q) for q in qubits]
 
     def _collapse_ops(self, q: int) -> list[np.ndarray]:
@@ -342,11 +346,11 @@ class NoiseBuilder:
                 out.append(np.sqrt(rate_phi / 2.0) * _Z)
         return out
 
-    def _lindblad_gate_map(self, name, qubits, u, duration, error, overrotation: float = 0.0) -> np.ndarray:
+    def _lindblad_gate_map(self, name, qubits, u, duration, error, coherent=(0.0, 0.0, 0.0)) -> np.ndarray:
         k = len(qubits)
         if duration <= 0:
             return ch.unitary_superop(u)  # virtual gate: exact frame change
-        h, per_qubit = self._gate_generator(qubits, u, duration, overrotation)
+        h, per_qubit = self._gate_generator(qubits, u, duration, coherent)
         c_ops = [_op_on(c, j, k) for j, cs in enumerate(per_qubit) for c in cs]
         liou = qutip.liouvillian(qutip.Qobj(h), [qutip.Qobj(c) for c in c_ops])
         s_col = (liou * duration).expm().full()
@@ -507,8 +511,8 @@ class NoiseBuilder:
 
     # ------------------------------------------------------------------ static ZZ: the dressed scheme
     def drive_generator(self, op) -> np.ndarray:
-        """H (rad/ns) of a timed gate on its own qubits: i log(U) / T times (1 + overrotation),
-        the generator its lindblad map integrates."""
+        """H (rad/ns) of a timed gate on its own qubits: i log(U) / T with its coherent errors
+        (over-rotation, IX/ZX), the generator its lindblad map integrates."""
         aux = self.__dict__.setdefault("_aux_cache", {})  # generators and ZZ corrections (not maps)
         key = ("gen", op.name, op.qubits, tuple(round(p, 12) for p in op.params), round(op.duration_ns, 9))
         h = aux.get(key)
@@ -516,8 +520,7 @@ class NoiseBuilder:
             u = gate_unitary(op.operation)
             h = 1j * scipy.linalg.logm(u) / op.duration_ns
             h = 0.5 * (h + h.conj().T)
-            eps = self.profile.gate(op.name, op.qubits).overrotation
-            h = h * (1.0 + eps) if eps else h
+            h = ch.coherent_generator(h, op.duration_ns, self._coherent(self.profile.gate(op.name, op.qubits)))
             aux[key] = h
         return h
 
@@ -531,7 +534,7 @@ class NoiseBuilder:
         s = self._cache.get(key)
         u = gate_unitary(op.operation)
         if s is None:
-            s = self._lindblad_gate_map(op.name, op.qubits, u, op.duration_ns, None, gate.overrotation)
+            s = self._lindblad_gate_map(op.name, op.qubits, u, op.duration_ns, None, self._coherent(gate))
             self._cache[key] = s
         d = 2 ** len(op.qubits)
         r_dec = 1.0 - ch.average_gate_fidelity(s, u)
@@ -985,7 +988,7 @@ class NoiseBuilder:
                 operation = get_standard_gate_name_mapping()[op.name]
                 u = gate_unitary(operation.__class__(*params) if params else operation)
             k = len(qubits)
-            h, per_qubit = self._gate_generator(qubits, u, duration_ns, gate.overrotation)
+            h, per_qubit = self._gate_generator(qubits, u, duration_ns, self._coherent(gate))
             leaky = [q in self._flags for q in qubits]
             seeps = [1.0 / (self.profile.qubit(q).leakage_lifetime_us * 1e3)
                      if self.profile.qubit(q).leakage_lifetime_us else 0.0 for q in qubits]

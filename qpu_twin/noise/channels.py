@@ -223,3 +223,26 @@ def embed_op(m: np.ndarray, positions: list[int], n: int) -> np.ndarray:
         sub |= ((idx >> p) & 1) << j
         rest &= ~(1 << p)
     return m[sub[:, None], sub[None, :]] * (rest[:, None] == rest[None, :])
+
+
+#: I(x)X and Z(x)X on a two-qubit gate's qubits (a, b) in Qiskit's order (a is the low bit): X on b, Z on a
+_IX = np.kron(np.array([[0, 1], [1, 0]], dtype=complex), np.eye(2, dtype=complex))
+_ZX = np.kron(np.array([[0, 1], [1, 0]], dtype=complex), np.diag([1.0, -1.0]).astype(complex))
+
+
+def coherent_generator(h: np.ndarray, duration_ns: float, coherent: tuple[float, float, float]) -> np.ndarray:
+    """A gate's drive Hamiltonian with its coherent errors (rad/ns).
+
+    ``h`` is the ideal generator (exp(-i h T) = U); ``coherent`` is
+    ``(overrotation, ix_rad, zx_rad)`` (:attr:`qpu_twin.profiles.model.Gate.coherent`):
+    H = (1 + overrotation) h + (ix I(x)X + zx Z(x)X) / (2T), Z on the gate's first
+    qubit and X on its second. For cx the Pauli terms commute with the gate, so the
+    error-only evolution is exactly U exp(-i (ix IX + zx ZX) / 2).
+    """
+    eps, ix, zx = coherent
+    out = h * (1.0 + eps) if eps else h
+    if ix or zx:
+        if h.shape != (4, 4):
+            raise ValueError(f"coherent IX/ZX error on a {h.shape[0]}-dimensional gate (two-qubit gates only)")
+        out = out + (ix * _IX + zx * _ZX) / (2.0 * duration_ns)
+    return out

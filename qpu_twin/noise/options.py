@@ -61,6 +61,10 @@ class NoiseOptions:
     quasi_static : bool
         Quasi-static Gaussian detuning (``detuning_sigma_khz`` or derived from
         ``t2_star_us``), averaged exactly by quadrature (``lindblad`` only).
+    coherent_errors : bool
+        The gates' coherent errors in their drive Hamiltonians: ``Gate.overrotation``
+        and the IX/ZX terms of two-qubit gates (``ix_error_rad``, ``zx_error_rad``;
+        ``lindblad`` only). Off, the stated error is all depolarizing.
     zz_scheme : {"first_order", "dressed"}
         How static ZZ is applied. ``"first_order"`` (default): each pair's ZZ
         phase is accumulated and applied before the next non-diagonal op on the
@@ -90,6 +94,7 @@ class NoiseOptions:
     correlated_readout: bool = True
     leakage: bool = True
     quasi_static: bool = True
+    coherent_errors: bool = True
     zz_scheme: str = "first_order"
 
     def __post_init__(self):

@@ -15,7 +15,8 @@ Model (the builder's documented physics, on one global time line)
 
   - the drive generator H = i log(U) / T of every gate running in it (principal
     logarithm, eigenphases in (-pi, pi], so exp(-i H T) = U; times
-    (1 + overrotation)), on the gate's qubits, in the frame in which single-qubit
+    (1 + overrotation), plus the coherent IX/ZX terms of two-qubit gates), on the
+    gate's qubits, in the frame in which single-qubit
     gates are calibrated with their neighbours in |0>;
   - every static ZZ term H/h = zeta |11><11| between active qubits listed in
     the profile, ON ALL THE TIME (before a qubit's first op it is in |0>, where
@@ -90,7 +91,7 @@ from .options import NoiseOptions
 MAX_REFERENCE_QUBITS = 8
 
 _KNOWN_OPTIONS = {"level", "idle", "delays", "zz", "readout", "decoherence", "gate_error", "reset_error",
-                  "preparation", "readout_window", "backaction", "spectators"}
+                  "preparation", "readout_window", "backaction", "spectators", "coherent_errors"}
 _EPS_NS = 1e-9
 
 
@@ -279,9 +280,11 @@ class _Model:
 
     def local_generator(self, op) -> np.ndarray:
         """The drive generator of a timed gate on its own qubits (rad/ns)."""
+        from .channels import coherent_generator
+
         h = principal_generator(self.unitary(op), op.duration_ns)
-        eps = self.profile.gate(op.name, op.qubits).overrotation
-        return h * (1.0 + eps)
+        coherent = self.profile.gate(op.name, op.qubits).coherent if self.opts.coherent_errors else (0.0, 0.0, 0.0)
+        return coherent_generator(h, op.duration_ns, coherent)
 
     def generator(self, op) -> np.ndarray:
         key = id(op)

@@ -69,6 +69,8 @@ KINDS: dict[str, KindSpec] = {
     "leakage_prob": KindSpec("gate", "leakage_prob", "", "leakage per gate of a qubit in |1>"),
     "gate_error": KindSpec("gate", "error", "", "average gate infidelity"),
     "overrotation": KindSpec("gate", "overrotation", "", "coherent over-rotation fraction"),
+    "ix_error_rad": KindSpec("gate", "ix_error_rad", "rad", "coherent IX error of a two-qubit gate"),
+    "zx_error_rad": KindSpec("gate", "zx_error_rad", "rad", "coherent ZX error of a two-qubit gate"),
     "zz_khz": KindSpec("zz", "zz_khz", "kHz", "static ZZ zeta/h"),
 }
 

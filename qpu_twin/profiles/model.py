@@ -402,11 +402,23 @@ class Gate(_Frozen):
     leakage_prob: Real | None = Field(
         default=None, description="Probability per application that a qubit of the gate in |1> leaves the "
         "computational subspace (to |2>); None: no leakage.")
+    ix_error_rad: Real = Field(
+        default=0.0, description="Coherent error of a two-qubit gate on (a, b) (rad): the term "
+        "(ix_error_rad I(x)X + zx_error_rad Z(x)X) / (2T) in its Hamiltonian, Z on a and X on b (the residual IX "
+        "and ZX of a cross-resonance gate). For cx(a, b) it commutes with the gate: b over-rotates about X by "
+        "ix + zx when a is |0> and by ix - zx when a is |1>. Counted in the stated error (the depolarizing "
+        "top-up shrinks).")
+    zx_error_rad: Real = Field(default=0.0, description="Coherent ZX error of a two-qubit gate (rad); see ix_error_rad.")
     uncertainty: dict[str, Real] = Field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, tuple[int, ...]]:
         return (self.name, self.qubits)
+
+    @property
+    def coherent(self) -> tuple[float, float, float]:
+        """(overrotation, ix_error_rad, zx_error_rad): what the gate's drive Hamiltonian depends on."""
+        return (float(self.overrotation), float(self.ix_error_rad), float(self.zx_error_rad))
 
     @property
     def label(self) -> str:
@@ -935,6 +947,12 @@ def _collect_problems(p: DeviceProfile) -> list[str]:
                 problems.append(f"{where}: error={g.error!r} but {g.name!r} is a virtual gate (must be 0)")
         if not -1.0 < g.overrotation < 1.0:
             problems.append(f"{where}: overrotation={g.overrotation!r} must be a fraction in (-1, 1)")
+        for fname in ("ix_error_rad", "zx_error_rad"):
+            val = getattr(g, fname)
+            if val and spec.num_qubits != 2:
+                problems.append(f"{where}: {fname}={val!r} but {g.name!r} is not a two-qubit gate")
+            elif not -math.pi <= val <= math.pi:
+                problems.append(f"{where}: {fname}={val!r} must be an angle in [-pi, pi] (rad)")
         _check_prob(problems, where, "leakage_prob", g.leakage_prob)
         if g.leakage_prob and spec.virtual:
             problems.append(f"{where}: leakage_prob={g.leakage_prob!r} but {g.name!r} is a virtual gate")

@@ -52,7 +52,7 @@ def _fresh_map(builder: NoiseBuilder, key: tuple) -> np.ndarray:
         _, name, qubits, params, duration = key[:5]
         op = get_standard_gate_name_mapping()[name]
         u = gate_unitary(op.__class__(*params) if params else op)
-        return builder._lindblad_gate_map(name, qubits, u, duration, None, builder.profile.gate(name, qubits).overrotation)
+        return builder._lindblad_gate_map(name, qubits, u, duration, None, builder.profile.gate(name, qubits).coherent)
     _, _, name, qubits, params, duration = key
     return builder.gate_map(name, qubits, params=params, duration_ns=duration)
 
@@ -72,10 +72,10 @@ def _expected_kept(old_profile, new_profile, keys) -> set:
             ok = key[1] not in changed
         elif key[0] == "zz":
             ok = old_profile.zz_khz(key[1], key[2]) == new_profile.zz_khz(key[1], key[2])
-        elif key[0] in ("gate-dec", "gate-raw"):  # decoherence only: the gate's over-rotation, not its error
+        elif key[0] in ("gate-dec", "gate-raw"):  # decoherence only: the gate's coherent errors, not its error
             name, qubits = key[1], key[2]
-            ok = not changed & set(qubits) and (old_profile.gate(name, qubits).overrotation
-                                                == new_profile.gate(name, qubits).overrotation)
+            ok = not changed & set(qubits) and (old_profile.gate(name, qubits).coherent
+                                                == new_profile.gate(name, qubits).coherent)
         else:
             name, qubits = key[2], key[3]
             ok = not changed & set(qubits) and old_profile.gate(name, qubits) == new_profile.gate(name, qubits)
@@ -98,6 +98,7 @@ CHANGES = {
     "t2 of qubit 0": {ParameterRef("t2_us", (0,)): 60.0},
     "error of cx(0,1)": {ParameterRef("gate_error", ("cx", (0, 1))): 0.02},
     "over-rotation of sx on 1": {ParameterRef("overrotation", ("sx", (1,))): 0.02},
+    "ZX error of cx(0,1)": {ParameterRef("zx_error_rad", ("cx", (0, 1))): 0.05},
     "readout of qubit 3 (no cached map)": {ParameterRef("p10", (3,)): 0.05},
     "ZZ of (2,3)": {ParameterRef("zz_khz", (2, 3)): -80.0},
 }

@@ -402,3 +402,21 @@ def test_readout_physics_and_dressed_zz_match_reference(device, kind, n):
     # without ZZ the two independent implementations of these components agree exactly
     ref0 = whole_circuit_reference(prof, sched, noise={"zz": False}).probabilities
     assert _tv(_twin_probs(twin, sched, {"zz": False}), ref0) < 1e-10
+
+
+def test_coherent_ix_zx_errors_with_dressed_zz_match_reference():
+    """The coherent IX/ZX errors of every cx on the line (ibm_hanoi, ZZ on, a 4-qubit random circuit): twin
+    and whole-circuit reference agree to TV_MAX, and the errors matter (they move the reference by > 10 TV_MAX)."""
+    base = _twin("ibm_hanoi")
+    d = base.profile.to_dict()
+    line = set(LINES["ibm_hanoi"])
+    for k, g in enumerate(d["gates"]):
+        if g["name"] == "cx" and set(g["qubits"]) <= line:
+            g.update(ix_error_rad=0.08 * (-1) ** k, zx_error_rad=0.12)
+    prof = DeviceProfile.model_validate(d)
+    twin = Twin(prof, noise=DRESSED)
+    sched = _schedule(twin, "random", 4)
+    ref = whole_circuit_reference(prof, sched).probabilities
+    assert _tv(_twin_probs(twin, sched), ref) <= TV_MAX
+    plain = whole_circuit_reference(base.profile, _schedule(base, "random", 4)).probabilities
+    assert _tv(plain, ref) > 10 * TV_MAX

@@ -30,6 +30,8 @@ NEW_VALUES = {
     ParameterRef("detuning_sigma_khz", (0,)): 10.0,
     ParameterRef("detuning_khz", (1,)): -12.5,
     ParameterRef("leakage_prob", ("cx", (0, 1))): 0.001,
+    ParameterRef("ix_error_rad", ("cx", (2, 3))): 0.05,
+    ParameterRef("zx_error_rad", ("cx", (3, 4))): -0.07,
 }
 
 
