@@ -567,7 +567,6 @@ class _Model:
         else:
             self._simulate_all(terms, self.twin, parent=before)
 
-
     def fit_concurrently(self, indices: Sequence[int], *, evals: int, searches: int, on_commit) -> None:
         """:meth:`fit_one` for each of ``indices`` in this order, up to ``searches`` of them at once.
 

@@ -408,7 +408,8 @@ class Gate(_Frozen):
         "and ZX of a cross-resonance gate). For cx(a, b) it commutes with the gate: b over-rotates about X by "
         "ix + zx when a is |0> and by ix - zx when a is |1>. Counted in the stated error (the depolarizing "
         "top-up shrinks).")
-    zx_error_rad: Real = Field(default=0.0, description="Coherent ZX error of a two-qubit gate (rad); see ix_error_rad.")
+    zx_error_rad: Real = Field(default=0.0,
+                               description="Coherent ZX error of a two-qubit gate (rad); see ix_error_rad.")
     uncertainty: dict[str, Real] = Field(default_factory=dict)
 
     @property

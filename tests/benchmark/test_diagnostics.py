@@ -105,7 +105,8 @@ def test_error_by_family_needs_an_answer(hanoi):
     assert fe.meta["without_answer"] == tuple(c.name for c in phase)
     assert "2 circuits without a unique ideal answer" in fe.table()
     ideal = Twin(hanoi.snapshots[phase[0].snapshot], noise="ideal")
-    fe = error_by_family(phase + bit, model, ideal=lambda c: ideal.run(c.circuit, transpile=False, seed=0).probabilities)
+    fe = error_by_family(phase + bit, model,
+                         ideal=lambda c: ideal.run(c.circuit, transpile=False, seed=0).probabilities)
     assert fe.families() == ["bit-flip code |000> no DD", "phase-flip code no DD"]
     assert fe.get("phase-flip code no DD", "flat").predicted == pytest.approx(127 / 128)
     with pytest.raises(BenchmarkError, match="no model"):
