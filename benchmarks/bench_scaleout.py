@@ -5,9 +5,13 @@
     python benchmarks/bench_scaleout.py --max-circuits 40 --fit-max-circuits 20 --sweeps 1
 
 Prints, per workload and executor: wall time (workers started and warmed up
-beforehand; their start-up time is printed separately), speed-up over serial,
+beforehand; their start-up time is printed separately), speed-up over serial
+and over serial with one thread (``qpu_twin.parallel.thread_limit(1)``: the
+serial run itself uses several cores through Aer's OpenMP and BLAS threads,
+which bounds what one-thread workers can gain; the bound is printed), the
+cores the serial runs used (CPU seconds / wall seconds),
 whether the numbers equal the serial run's bit for bit, and the peak RSS of
-every worker process (``resource.getrusage`` in the worker). Then the overhead
+every worker process (``VmHWM``, :func:`qpu_twin.parallel.worker_stats`). Then the overhead
 of a one-circuit task on the Dask cluster (``Twin.run([qc], executor=...)``
 minus the serial run of the same circuit, warm caches, median of repeats).
 Each workload gets fresh workers, so a worker's peak RSS is that workload's.
@@ -18,6 +22,7 @@ machine the speed-up says little about an idle one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -30,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tabulate import tabulate  # noqa: E402
 
-from qpu_twin.parallel import local_process_pool, worker_stats  # noqa: E402
+from qpu_twin.parallel import local_process_pool, thread_limit, worker_stats  # noqa: E402
 
 DATASET = "calibration_data/ibm_repetition_codes_2022"
 
@@ -59,7 +64,7 @@ class Executors:
 
     def make(self, kind: str):
         t0 = time.perf_counter()
-        if kind == "serial":
+        if kind in ("serial", "serial1"):
             return None, None, 0.0
         if kind == "pool":
             ex = local_process_pool(self.n)
@@ -161,32 +166,47 @@ def main(argv=None) -> int:
         workloads.append((f"fit ({len(ds.circuits)} circuits, {','.join(kinds)}, {args.sweeps} sweep(s))",
                           lambda ex, ds=ds: _fit(ds, args.sweeps, kinds, ex)))
     print(f"{os.cpu_count()} CPUs; load average at start {os.getloadavg()[0]:.2f}", flush=True)
-    rows, rss_rows = [], []
+    rows, rss_rows, bounds = [], [], []
     for label, work in workloads:
-        base = None
-        for kind, name in (("serial", "serial"), ("pool", f"{args.workers} local processes"),
-                           ("dask", f"{args.workers} Dask workers")):
+        base = one = None
+        for kind, name in (("serial", "serial"), ("serial1", "serial, 1 thread"),
+                           ("pool", f"{args.workers} local processes"), ("dask", f"{args.workers} Dask workers")):
             ex, close, startup = executors.make(kind)
             load0 = os.getloadavg()[0]
+            cpu0 = os.times()
             t = time.perf_counter()
             try:
-                numbers, metric = work(ex)
+                with thread_limit(1) if kind == "serial1" else contextlib.nullcontext():
+                    numbers, metric = work(ex)
                 seconds = time.perf_counter() - t
+                cpu1 = os.times()
                 rss = _worker_rss(ex, args.workers) if ex is not None else {"main": worker_stats()["peak_rss_mib"]}
             finally:
                 if close is not None:
                     close()
+            cores = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / seconds if ex is None else float("nan")
             if base is None:
                 base = (numbers, seconds)
-            rows.append([label, name, f"{seconds:.1f}", f"{base[1] / seconds:.2f}x", f"{startup:.1f}",
-                         "yes" if numbers == base[0] else "NO", f"{metric:.5f}",
+            if kind == "serial1":
+                one = seconds
+            rows.append([label, name, f"{seconds:.1f}", f"{base[1] / seconds:.2f}x",
+                         f"{one / seconds:.2f}x" if one else "", f"{cores:.2f}" if ex is None else "",
+                         f"{startup:.1f}", "yes" if numbers == base[0] else "NO", f"{metric:.5f}",
                          f"{load0:.1f} / {os.getloadavg()[0]:.1f}"])
             for w, mib in sorted(rss.items()):
                 rss_rows.append([label, name, w, f"{mib:.0f}"])
             print(tabulate([rows[-1]], tablefmt="plain"), flush=True)
+        bounds.append([label, f"{base[1]:.1f}", f"{one:.1f}", f"{one / base[1]:.2f}x",
+                       f"{args.workers * base[1] / one:.2f}x"])
     print()
-    print(tabulate(rows, headers=["workload", "executor", "wall s", "speed-up", "start-up s", "= serial",
-                                  "twin Hellinger", "load avg (start / end)"], tablefmt="github"))
+    print(tabulate(rows, headers=["workload", "executor", "wall s", "speed-up", "over 1 thread", "cores used",
+                                  "start-up s", "= serial", "twin Hellinger", "load avg (start / end)"],
+                   tablefmt="github"))
+    print()
+    print("The serial run is itself multi-threaded (Aer's OpenMP shots, BLAS): N one-thread workers can be at most")
+    print("N x (serial wall / one-thread serial wall) faster than it, whatever the executor.")
+    print(tabulate(bounds, headers=["workload", "serial s", "serial 1 thread s", "threads gain serially",
+                                    f"bound for {args.workers} one-thread workers"], tablefmt="github"))
     print()
     print(tabulate(rss_rows, headers=["workload", "executor", "process", "peak RSS MiB"], tablefmt="github"))
     if "overhead" not in skip:

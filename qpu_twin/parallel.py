@@ -27,6 +27,7 @@ a serial run.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 import sys
 import time
@@ -79,6 +80,41 @@ def init_worker(threads: int) -> None:
         threadpool_limits(_WORKER_THREADS)  # libraries already loaded (numpy's BLAS)
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         pass
+
+
+@contextlib.contextmanager
+def thread_limit(threads: int):
+    """Run the ``with`` block in this process with ``threads`` OpenMP/BLAS/Aer threads, as a pool worker runs.
+
+    What :func:`init_worker` sets for a worker's life, for one block here: :func:`worker_threads`
+    returns ``threads`` (Aer's ``max_parallel_threads``), the loaded BLAS libraries are limited
+    (``threadpoolctl``), and the thread-count environment variables are set; all three are
+    restored at the end. Results do not depend on it (tasks carry their seeds): it serves to
+    measure a single-threaded baseline (``benchmarks/bench_scaleout.py``) or to keep a run off
+    the other cores.
+    """
+    global _WORKER_THREADS
+    threads = check_int("threads", threads, minimum=1)
+    old_threads, old_env = _WORKER_THREADS, {var: os.environ.get(var) for var in _THREAD_ENV}
+    _WORKER_THREADS = threads
+    for var in _THREAD_ENV:
+        os.environ[var] = str(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(threads)
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        limits = contextlib.nullcontext()
+    try:
+        with limits:
+            yield
+    finally:
+        _WORKER_THREADS = old_threads
+        for var, value in old_env.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
 
 
 def local_process_pool(workers: int) -> cf.ProcessPoolExecutor:

@@ -203,6 +203,31 @@ def test_local_pool_workers_share_out_the_cores(pool):
     assert blas and all(n == want for n in blas)
 
 
+def test_thread_limit_limits_this_process_for_one_block_and_restores_it():
+    import os
+
+    import numpy  # noqa: F401 - its BLAS is loaded, so threadpoolctl sees it
+    from threadpoolctl import threadpool_info
+
+    from qpu_twin.errors import ArgumentError
+    from qpu_twin.parallel import thread_limit, worker_threads
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before, env = blas_threads(), os.environ.get("OMP_NUM_THREADS")
+    with thread_limit(1):
+        assert worker_threads() == 1  # what Aer's max_parallel_threads is given
+        assert blas_threads() and all(n == 1 for n in blas_threads())
+        assert os.environ["OMP_NUM_THREADS"] == "1"
+    assert worker_threads() is None
+    assert blas_threads() == before
+    assert os.environ.get("OMP_NUM_THREADS") == env
+    with pytest.raises(ArgumentError, match="threads"):
+        with thread_limit(0):
+            pass
+
+
 def _circuits_with_delays():
     from qiskit import QuantumCircuit
 
